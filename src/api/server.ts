@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Services } from '../services.js';
+import { VERSION } from '../version.js';
+import { auditPlugin } from './plugins/audit.plugin.js';
+import { authPlugin } from './plugins/auth.plugin.js';
+import { errorsPlugin } from './plugins/errors.plugin.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { controlRoutes } from './routes/control.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { orgRoutes } from './routes/org.routes.js';
+import { tokensRoutes } from './routes/tokens.routes.js';
+import { usersRoutes } from './routes/users.routes.js';
+import { placeholderPage } from './placeholder-page.js';
+import './types.js';
+
+export interface ServerOptions {
+  services: Services;
+  /** Enables the control route for CLI commands forwarded by `sluice start`. */
+  controlSecret?: string | undefined;
+}
+
+/** Request ids: the caller's `X-Request-Id` when it is sane, else a new UUID. */
+const genReqId = (req: { headers: Record<string, string | string[] | undefined> }): string => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+};
+
+/**
+ * Builds the HTTP server without listening: external plugins, then Sluice's
+ * plugins, then routes (Fastify's recommended order). Tests call this and use
+ * `app.inject()`; `sluice start` calls it and listens.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { services } = options;
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    genReqId,
+    trustProxy: config.http.trustProxy,
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // swagger-ui injects inline styles and loads its bundle from /api/docs/static.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  if (config.http.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.http.corsOrigins, credentials: false });
+  }
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Sluice API',
+        version: VERSION,
+        description:
+          'No-code data pipelines. Every route except health and login takes `Authorization: Bearer <token>`. Errors are `{"error": {"code", "message", "details"?}}`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { services, controlSecret: options.controlSecret });
+  await app.register(auditPlugin, { services });
+
+  await app.register(healthRoutes, { services });
+  await app.register(authRoutes, { services });
+  await app.register(orgRoutes, { services });
+  await app.register(usersRoutes, { services });
+  await app.register(tokensRoutes, { services });
+  await app.register(auditRoutes, { services });
+  if (options.controlSecret) await app.register(controlRoutes, { services });
+
+  app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(placeholderPage()));
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

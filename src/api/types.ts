@@ -1,0 +1,21 @@
+import type { Actor, Principal, Role } from '../auth/index.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Who may call the route: `public` (no token), or the least role needed.
+     * Unset: viewer for GET/HEAD, editor for anything that changes state.
+     */
+    auth?: 'public' | 'control' | Role;
+    /** The audit action (`user.create`); `false` when the route audits itself. Unset: `METHOD /route`. */
+    audit?: string | false;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller; set on every non-public /api route before the handler runs. */
+    principal?: Principal;
+    /** Audit details a handler can add: what was acted on, and for refused logins, whose account. */
+    audit: { target?: string; orgId?: string; actor?: Actor; errorCode?: string };
+  }
+}
+
+export {};

@@ -1,0 +1,2 @@
+export { AuditService, AuditEvent, AuditOutcome, type AuditEntry } from './audit.service.js';
+export { redact, REDACTED } from './redact.js';

@@ -1,0 +1,283 @@
+/**
+ * Every setting Sluice reads, parsed once at start. Nothing else in `src/`
+ * reads `process.env`: parts receive the `Config` object instead.
+ *
+ * The seeds' variable names (`AIRFLOW_API_BASE`, `PG_HOST`, `APP_DB_USER`, ...)
+ * are accepted beside Sluice's own so that existing deployments keep working.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+
+/** A positive integer read from an environment string. */
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const boolFrom = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v), {
+    message: 'must be true or false',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const urlFrom = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+    );
+
+/** Names safe to use inside a PostgreSQL identifier (database and schema names are built from it). */
+const identifierPrefix = z
+  .string()
+  .trim()
+  .regex(/^[a-z_][a-z0-9_]{0,29}$/, {
+    message: 'must start with a lower-case letter or _ and hold only a-z, 0-9 and _ (at most 30 characters)',
+  });
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * The raw environment, variable by variable. Empty strings count as unset so
+ * that `FOO=` in an `.env` file does not override a default with nothing.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  SLUICE_DATA_DIR: z.string().trim().min(1).optional(),
+  PORT: intFrom(0, 65535).optional(),
+  HOST: z.string().trim().min(1).optional(),
+  SLUICE_PUBLIC_URL: urlFrom(['http:', 'https:']).optional(),
+  LOG_LEVEL: logLevel.optional(),
+  SLUICE_LOG_LEVEL: logLevel.optional(),
+
+  DATABASE_URL: urlFrom(['postgres:', 'postgresql:']).optional(),
+  PG_HOST: z.string().trim().min(1).optional(),
+  PG_PORT: intFrom(1, 65535).optional(),
+  PG_DATABASE: z.string().trim().min(1).optional(),
+  APP_DB_USER: z.string().trim().min(1).optional(),
+  APP_DB_PASSWORD: z.string().optional(),
+  PG_DB_PREFIX: identifierPrefix.optional(),
+  SLUICE_DB_POOL_MAX: intFrom(1, 1000).optional(),
+
+  SLUICE_SECRET_KEY: z
+    .string()
+    .trim()
+    .min(32, { message: 'must be at least 32 characters (for example `openssl rand -base64 32`)' })
+    .optional(),
+  SLUICE_ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  SLUICE_ADMIN_PASSWORD: z.string().min(8, { message: 'must be at least 8 characters' }).optional(),
+  SLUICE_SESSION_TTL_HOURS: intFrom(1, 24 * 365).optional(),
+  SLUICE_LOGIN_MAX_FAILURES: intFrom(1, 1000).optional(),
+  SLUICE_LOGIN_WINDOW_MINUTES: intFrom(1, 24 * 60).optional(),
+  SLUICE_LOGIN_FAILURE_DELAY_MS: intFrom(0, 60_000).optional(),
+  SLUICE_CORS_ORIGINS: z.string().trim().optional(),
+  SLUICE_TRUST_PROXY: boolFrom.optional(),
+
+  MONGO_URI: urlFrom(['mongodb:', 'mongodb+srv:']).optional(),
+  MONGO_DATABASE: z.string().trim().regex(/^[^/\\. "$]{1,63}$/, { message: 'must be a MongoDB database name' }).optional(),
+
+  AIRFLOW_API_URL: urlFrom(['http:', 'https:']).optional(),
+  AIRFLOW_API_BASE: urlFrom(['http:', 'https:']).optional(),
+  AIRFLOW_USERNAME: z.string().optional(),
+  AIRFLOW_PASSWORD: z.string().optional(),
+  AIRFLOW_DAGS_FOLDER: z.string().trim().min(1).optional(),
+  AIRFLOW_UI_URL: urlFrom(['http:', 'https:']).optional(),
+  SLUICE_AIRFLOW_FALLBACK: z.enum(['builtin', 'fail']).optional(),
+});
+
+export type DatabaseConfig =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string; poolMax: number };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  dataDir: string;
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string | undefined;
+    corsOrigins: string[];
+    trustProxy: boolean;
+  };
+  logLevel: z.infer<typeof logLevel>;
+  database: DatabaseConfig;
+  /** Prefix of each organisation's warehouse database (server) or schema (embedded). */
+  warehousePrefix: string;
+  secretKey: string | undefined;
+  admin: { email: string; password: string | undefined };
+  auth: {
+    sessionTtlHours: number;
+    loginMaxFailures: number;
+    loginWindowMinutes: number;
+    loginFailureDelayMs: number;
+  };
+  mongo: { uri: string; database: string } | undefined;
+  airflow:
+    | {
+        apiUrl: string;
+        username: string | undefined;
+        password: string | undefined;
+        dagsFolder: string | undefined;
+        uiUrl: string | undefined;
+        fallback: 'builtin' | 'fail';
+      }
+    | undefined;
+}
+
+export const DEFAULTS = {
+  dataDir: './.sluice',
+  host: '127.0.0.1',
+  port: 3000,
+  pgPort: 5432,
+  pgDatabase: 'sluice',
+  warehousePrefix: 'orgdata_',
+  mongoDatabase: 'client_data',
+  adminEmail: 'admin@sluice.local',
+  poolMax: 10,
+  sessionTtlHours: 24,
+  loginMaxFailures: 10,
+  loginWindowMinutes: 15,
+  loginFailureDelayMs: 500,
+} as const;
+
+/** Treats empty strings as unset and keeps only the variables Sluice knows. */
+function pickEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const known = Object.keys(envSchema.shape);
+  const picked: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  return picked;
+}
+
+/**
+ * Parses the environment into a `Config`, or throws a `ConfigError` listing
+ * every bad variable at once (not just the first).
+ */
+export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const result = envSchema.safeParse(pickEnv(env));
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? '(environment)');
+        return { variable, message: issue.message, value: redactValue(variable, env[variable]) };
+      }),
+    );
+  }
+  const e = result.data;
+  const problems: { variable: string; message: string }[] = [];
+
+  const database = resolveDatabase(e, problems);
+
+  const apiUrl = e.AIRFLOW_API_URL ?? e.AIRFLOW_API_BASE;
+  if (e.AIRFLOW_API_URL && e.AIRFLOW_API_BASE && e.AIRFLOW_API_URL !== e.AIRFLOW_API_BASE) {
+    problems.push({
+      variable: 'AIRFLOW_API_BASE',
+      message: 'differs from AIRFLOW_API_URL; set only one of them (AIRFLOW_API_BASE is the older name)',
+    });
+  }
+  if (!apiUrl && (e.AIRFLOW_USERNAME || e.AIRFLOW_PASSWORD || e.AIRFLOW_DAGS_FOLDER)) {
+    problems.push({
+      variable: 'AIRFLOW_API_URL',
+      message: 'is required when other AIRFLOW_* variables are set',
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(cwd, e.SLUICE_DATA_DIR ?? DEFAULTS.dataDir);
+  const env_ = e.NODE_ENV ?? 'development';
+  return {
+    env: env_,
+    dataDir,
+    http: {
+      host: e.HOST ?? DEFAULTS.host,
+      port: e.PORT ?? DEFAULTS.port,
+      publicUrl: e.SLUICE_PUBLIC_URL,
+      corsOrigins: (e.SLUICE_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      trustProxy: e.SLUICE_TRUST_PROXY ?? false,
+    },
+    logLevel: e.SLUICE_LOG_LEVEL ?? e.LOG_LEVEL ?? (env_ === 'test' ? 'warn' : 'info'),
+    database: database ?? { kind: 'pglite', dataDir },
+    warehousePrefix: e.PG_DB_PREFIX ?? DEFAULTS.warehousePrefix,
+    secretKey: e.SLUICE_SECRET_KEY,
+    admin: { email: (e.SLUICE_ADMIN_EMAIL ?? DEFAULTS.adminEmail).toLowerCase(), password: e.SLUICE_ADMIN_PASSWORD },
+    auth: {
+      sessionTtlHours: e.SLUICE_SESSION_TTL_HOURS ?? DEFAULTS.sessionTtlHours,
+      loginMaxFailures: e.SLUICE_LOGIN_MAX_FAILURES ?? DEFAULTS.loginMaxFailures,
+      loginWindowMinutes: e.SLUICE_LOGIN_WINDOW_MINUTES ?? DEFAULTS.loginWindowMinutes,
+      loginFailureDelayMs: e.SLUICE_LOGIN_FAILURE_DELAY_MS ?? DEFAULTS.loginFailureDelayMs,
+    },
+    mongo: e.MONGO_URI ? { uri: e.MONGO_URI, database: e.MONGO_DATABASE ?? DEFAULTS.mongoDatabase } : undefined,
+    airflow: apiUrl
+      ? {
+          apiUrl,
+          username: e.AIRFLOW_USERNAME,
+          password: e.AIRFLOW_PASSWORD,
+          dagsFolder: e.AIRFLOW_DAGS_FOLDER ? path.resolve(cwd, e.AIRFLOW_DAGS_FOLDER) : undefined,
+          uiUrl: e.AIRFLOW_UI_URL,
+          fallback: e.SLUICE_AIRFLOW_FALLBACK ?? 'builtin',
+        }
+      : undefined,
+  };
+}
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+/** `DATABASE_URL` wins; otherwise the seed's `PG_HOST` + `APP_DB_USER` form; otherwise embedded. */
+function resolveDatabase(
+  e: ParsedEnv,
+  problems: { variable: string; message: string }[],
+): DatabaseConfig | undefined {
+  const poolMax = e.SLUICE_DB_POOL_MAX ?? DEFAULTS.poolMax;
+  if (e.DATABASE_URL) return { kind: 'postgres', url: e.DATABASE_URL, poolMax };
+  if (e.PG_HOST) {
+    if (!e.APP_DB_USER) {
+      problems.push({ variable: 'APP_DB_USER', message: 'is required when PG_HOST is set (or set DATABASE_URL instead)' });
+      return undefined;
+    }
+    const url = new URL('postgresql://localhost');
+    url.hostname = e.PG_HOST;
+    url.port = String(e.PG_PORT ?? DEFAULTS.pgPort);
+    url.username = e.APP_DB_USER;
+    if (e.APP_DB_PASSWORD) url.password = e.APP_DB_PASSWORD;
+    url.pathname = `/${e.PG_DATABASE ?? DEFAULTS.pgDatabase}`;
+    return { kind: 'postgres', url: url.toString(), poolMax };
+  }
+  return undefined;
+}
+
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'APP_DB_PASSWORD',
+  'SLUICE_SECRET_KEY',
+  'SLUICE_ADMIN_PASSWORD',
+  'MONGO_URI',
+  'AIRFLOW_PASSWORD',
+]);
+
+function redactValue(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return SECRET_VARIABLES.has(variable) ? '(hidden)' : value;
+}
+
+/** The variables the README documents; kept here so a test can check the README lists them all. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);

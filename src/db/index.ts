@@ -1,0 +1,35 @@
+import path from 'node:path';
+import type { DatabaseConfig } from '../config/index.js';
+import { lockDataDir, type ReleaseLock } from './data-dir.lock.js';
+import { PgliteDatabase } from './pglite.database.js';
+import { PostgresDatabase } from './postgres.database.js';
+import type { Database } from './types.js';
+
+export type { Database, DatabaseKind, Queryable, QueryResult } from './types.js';
+export { METADATA_SCHEMA } from './types.js';
+export { migrate, loadMigrations, type Migration, type MigrationReport } from './migrate.js';
+export { lockDataDir, isDataDirLocked, type ReleaseLock } from './data-dir.lock.js';
+export { PgliteDatabase } from './pglite.database.js';
+export { PostgresDatabase } from './postgres.database.js';
+
+/** Where PGlite keeps its files inside the data directory. */
+export const pgliteDir = (dataDir: string): string => path.join(dataDir, 'pgdata');
+
+/**
+ * Opens the configured database. For the embedded kind it first takes the
+ * data directory lock (throwing `data_dir_locked` when another process has
+ * it) and releases it again on close.
+ */
+export async function openDatabase(config: DatabaseConfig, options: { applicationName?: string } = {}): Promise<Database> {
+  if (config.kind === 'postgres') {
+    return new PostgresDatabase({ url: config.url, poolMax: config.poolMax, ...options });
+  }
+  const release: ReleaseLock = await lockDataDir(config.dataDir);
+  try {
+    return await PgliteDatabase.open(pgliteDir(config.dataDir), release);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+export { iso, isoOrNull, isUniqueViolation } from './rows.js';

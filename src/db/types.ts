@@ -1,0 +1,37 @@
+/**
+ * Glossary of the database layer.
+ * - Database: one handle on the metadata database, embedded (PGlite) or a
+ *   PostgreSQL server (node-postgres pool). The rest of Sluice sees only this.
+ * - Queryable: anything that runs SQL: the database itself or an open transaction.
+ * - Migration: a numbered SQL file in ./migrations, applied once and recorded
+ *   in `sluice.schema_migrations`.
+ */
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows changed by INSERT/UPDATE/DELETE, or returned by SELECT. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: DatabaseKind;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when
+   * it throws. Use only `tx` inside; the embedded database serialises all work,
+   * so a query on the outer handle from inside `fn` would wait forever.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** True when a trivial query answers. Never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Metadata tables live in their own schema so a shared server database stays tidy. */
+export const METADATA_SCHEMA = 'sluice';

@@ -1,0 +1,32 @@
+/**
+ * The stable error codes of Sluice, one registry. API clients, the CLI and
+ * Airflow tasks may branch on these strings: never rename one, only add.
+ * Each code is documented in docs/errors.md (a test keeps the two in step).
+ *
+ * `intent` follows n8n's three kinds of failure:
+ * - `user`: the caller's input or permissions; not retried.
+ * - `transient`: a passing fault (network, lock, overload); safe to retry.
+ * - `bug`: an unexpected failure of Sluice itself.
+ */
+export const ERROR_CODES = {
+  validation_failed: { status: 400, intent: 'user', title: 'The request is malformed or a field is invalid.' },
+  bad_request: { status: 400, intent: 'user', title: 'The request cannot be processed as sent.' },
+  unauthenticated: { status: 401, intent: 'user', title: 'No bearer token, or the token is unknown, expired or revoked.' },
+  invalid_credentials: { status: 401, intent: 'user', title: 'The email or password is wrong.' },
+  forbidden: { status: 403, intent: 'user', title: "The caller's role does not allow this action." },
+  forbidden_org: { status: 403, intent: 'user', title: "The request names an organisation other than the caller's." },
+  not_found: { status: 404, intent: 'user', title: 'The resource does not exist in the caller\'s organisation.' },
+  conflict: { status: 409, intent: 'user', title: 'The resource already exists or changed meanwhile.' },
+  payload_too_large: { status: 413, intent: 'user', title: 'The request body or upload is larger than allowed.' },
+  unsupported_media_type: { status: 415, intent: 'user', title: 'The Content-Type is not accepted here.' },
+  invalid_config: { status: 422, intent: 'user', title: 'The JSON is well-formed but the configuration it holds is invalid.' },
+  too_many_login_attempts: { status: 429, intent: 'transient', title: 'Too many failed logins; wait before trying again.' },
+  rate_limited: { status: 429, intent: 'transient', title: 'Too many requests; wait before trying again.' },
+  data_dir_locked: { status: 409, intent: 'user', title: 'Another Sluice process holds the embedded data directory.' },
+  database_unavailable: { status: 503, intent: 'transient', title: 'The database cannot be reached.' },
+  unavailable: { status: 503, intent: 'transient', title: 'A dependency is unavailable; try again later.' },
+  internal: { status: 500, intent: 'bug', title: 'An unexpected error; details are in the server log.' },
+} as const satisfies Record<string, { status: number; intent: 'user' | 'transient' | 'bug'; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type ErrorIntent = (typeof ERROR_CODES)[ErrorCode]['intent'];
