@@ -2,29 +2,33 @@
  * Keys whose values are secrets wherever they appear in an input. Matched
  * case-insensitively against the key with `-` and `_` removed.
  */
-const SECRET_KEYS = new Set([
+/**
+ * A key holds a secret when, lower-cased with `-` and `_` removed, it ends
+ * with one of these: `password`, `client_secret`, `X-API-Key`, `accessToken`,
+ * `Authorization` all match.
+ */
+const SECRET_KEY_ENDINGS = [
   'password',
-  'newpassword',
-  'currentpassword',
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'apikey',
+  'passwd',
   'secret',
-  'clientsecret',
+  'token',
+  'apikey',
   'authorization',
   'cookie',
   'privatekey',
   'secretkey',
   'connectionstring',
-]);
+];
 
 export const REDACTED = '********';
 const MAX_DEPTH = 6;
 const MAX_STRING = 500;
 const MAX_ITEMS = 50;
 
-const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
+const isSecretKey = (key: string): boolean => {
+  const normal = key.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_KEY_ENDINGS.some((ending) => normal.endsWith(ending));
+};
 
 /**
  * A bounded copy of `value` safe to store or log: secret-looking keys masked,

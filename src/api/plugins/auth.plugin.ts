@@ -26,6 +26,8 @@ const sameSecret = (a: string, b: string): boolean => {
 
 /** The role a route needs; mutating methods default to editor so that forgetting to declare one fails safe. */
 function requiredRole(request: FastifyRequest): 'public' | 'control' | Role {
+  // The API documentation (registered by @fastify/swagger-ui) is public like the OpenAPI document.
+  if (request.routeOptions.url?.startsWith('/api/docs')) return 'public';
   const declared = request.routeOptions.config.auth;
   if (declared) return declared;
   return request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor';
@@ -71,8 +73,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
     }
   });
 
-  // After body parsing and validation, so both query and body are seen.
-  app.addHook('preHandler', async (request) => {
+  // After parsing but before validation: schemas drop unknown fields, and an
+  // org_id the route does not use must still be refused, not silently ignored.
+  app.addHook('preValidation', async (request) => {
     const principal = request.principal;
     if (!principal) return;
     for (const source of [request.query, request.body]) {

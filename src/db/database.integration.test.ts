@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/helpers/databases.js';
+import { loadMigrations, migrate } from './migrate.js';
+
+// The conformance suite of the Database interface: both drivers must behave alike.
+describeEachDatabase('Database', (fx) => {
+  it('runs parameterised queries and returns typed values', async () => {
+    const { rows } = await fx.db.query<{ n: number; big: number; at: Date; j: { a: number[] }; t: string | null }>(
+      `SELECT $1::int AS n, 9007199254740::bigint AS big, now() AS at, '{"a":[1,2]}'::jsonb AS j, $2::text AS t`,
+      [42, null],
+    );
+    expect(rows[0]).toMatchObject({ n: 42, big: 9007199254740, j: { a: [1, 2] }, t: null });
+    expect(rows[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('reports affected rows', async () => {
+    await fx.db.exec('CREATE TABLE IF NOT EXISTS conf_rows (v int); DELETE FROM conf_rows;');
+    await fx.db.query('INSERT INTO conf_rows VALUES (1), (2), (3)');
+    expect((await fx.db.query('UPDATE conf_rows SET v = v + 1 WHERE v > 1')).rowCount).toBe(2);
+    expect((await fx.db.query('SELECT * FROM conf_rows')).rowCount).toBe(3);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    await fx.db.exec('CREATE TABLE IF NOT EXISTS conf_tx (v int)');
+    await fx.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO conf_tx VALUES (1)');
+    });
+    await expect(
+      fx.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO conf_tx VALUES (2)');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    const { rows } = await fx.db.query<{ v: number }>('SELECT v FROM conf_tx ORDER BY v');
+    expect(rows.map((r) => r.v)).toEqual([1]);
+  });
+
+  it('keeps the metadata tables in schema sluice, found without qualification', async () => {
+    const { rows } = await fx.db.query<{ schema: string }>(
+      `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'users'`,
+    );
+    expect(rows.map((r) => r.schema)).toEqual(['sluice']);
+    await fx.db.query('SELECT count(*) FROM users');
+  });
+
+  it('is idempotent: a second migrate applies nothing', async () => {
+    const again = await migrate(fx.db);
+    expect(again.applied).toEqual([]);
+    expect(again.current).toBe((await loadMigrations()).length);
+  });
+
+  it('refuses a recorded migration whose name changed (a rewritten history)', async () => {
+    const migrations = await loadMigrations();
+    const renamed = migrations.map((m, i) => (i === 0 ? { ...m, name: 'something_else' } : m));
+    await expect(migrate(fx.db, renamed)).rejects.toThrow(/recorded as "foundation"/);
+  });
+
+  it('applies a new migration once, and rolls back a failing one completely', async () => {
+    const migrations = await loadMigrations();
+    const next = migrations.length + 1;
+    const good = [...migrations, { id: next, name: 'conf_extra', sql: 'CREATE TABLE conf_extra (id int);' }];
+    expect((await migrate(fx.db, good)).applied).toEqual([{ id: next, name: 'conf_extra' }]);
+    const bad = [...good, { id: next + 1, name: 'conf_broken', sql: 'CREATE TABLE conf_half (id int); SELECT no_such_function();' }];
+    await expect(migrate(fx.db, bad)).rejects.toThrow();
+    const { rows } = await fx.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'conf_half'`);
+    expect(rows).toEqual([]);
+    expect((await migrate(fx.db, good)).applied).toEqual([]);
+  });
+
+  if (fx.kind === 'postgres') {
+    it('serialises migrations of processes that start at the same time', async () => {
+      const migrations = await loadMigrations();
+      const id = migrations.length + 10;
+      const extra = [
+        ...migrations,
+        ...Array.from({ length: 9 }, (_, i) => ({ id: migrations.length + 1 + i, name: `conf_pad_${i}`, sql: 'SELECT 1;' })),
+        { id, name: 'conf_race', sql: 'CREATE TABLE conf_race (id int); SELECT pg_sleep(0.2);' },
+      ];
+      const handles = await Promise.all([fx.openAnother(), fx.openAnother(), fx.openAnother()]);
+      const reports = await Promise.all(handles.map((h) => migrate(h, extra)));
+      // Exactly one process applied the new migrations; the others found them done.
+      expect(reports.filter((r) => r.applied.length > 0)).toHaveLength(1);
+      expect(reports.every((r) => r.current === id)).toBe(true);
+    });
+  }
+});
+
+describe('loadMigrations', () => {
+  it('refuses gaps in the numbering', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-mig-'));
+    writeFileSync(path.join(dir, '0001_a.sql'), 'SELECT 1;');
+    writeFileSync(path.join(dir, '0003_c.sql'), 'SELECT 1;');
+    await expect(loadMigrations(dir)).rejects.toThrow(/should be numbered 0002/);
+  });
+});

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { buildServer } from '../../src/api/index.js';
+import { bootstrapFirstAdmin, type Role } from '../../src/auth/index.js';
+import { parseConfig } from '../../src/config/index.js';
+import type { Database } from '../../src/db/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { createServices, type Services } from '../../src/services.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  /** A bearer token of the first admin of org `default`. */
+  adminToken: string;
+  adminPassword: string;
+  /** Creates an org with a user of `role` and returns that user's session token. */
+  orgWithUser(orgId: string, role?: Role): Promise<{ token: string; userId: string; email: string }>;
+  userIn(orgId: string, role: Role): Promise<{ token: string; userId: string; email: string }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A real server on a real database, bootstrapped like a first start; requests go through `app.inject()`. */
+export async function createTestApp(db: Database, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const config = parseConfig({ NODE_ENV: 'test', SLUICE_LOGIN_FAILURE_DELAY_MS: '0', ...env }, process.cwd());
+  const services = createServices(config, db, silentLogger());
+  const adminPassword = 'admin-password-1';
+  const first = await bootstrapFirstAdmin(db, services, { email: 'admin@example.com', password: adminPassword });
+  const app = await buildServer({ services });
+  const login = async (email: string, password: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<{ token: string; user: { id: string } }>();
+  };
+  const adminToken = first ? (await login('admin@example.com', adminPassword)).token : '';
+
+  const userIn = async (orgId: string, role: Role) => {
+    const email = `${role}-${++counter}-${orgId}@example.com`;
+    const user = await services.users.create(orgId, { email, password: 'user-password-1', role });
+    const { token } = await login(email, 'user-password-1');
+    return { token, userId: user.id, email };
+  };
+
+  return {
+    app,
+    services,
+    adminToken,
+    adminPassword,
+    userIn,
+    async orgWithUser(orgId, role = 'admin') {
+      await services.orgs.create({ id: orgId });
+      return userIn(orgId, role);
+    },
+    async close() {
+      await app.close();
+      await services.audit.flush();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
