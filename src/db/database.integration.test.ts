@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../test/helpers/databases.js';
+import { createServerDatabase, describeEachDatabase } from '../../test/helpers/databases.js';
+import { PostgresDatabase } from './postgres.database.js';
 import { loadMigrations, migrate } from './migrate.js';
 
 // The conformance suite of the Database interface: both drivers must behave alike.
@@ -72,18 +73,21 @@ describeEachDatabase('Database', (fx) => {
 
   if (fx.kind === 'postgres') {
     it('serialises migrations of processes that start at the same time', async () => {
-      const migrations = await loadMigrations();
-      const id = migrations.length + 10;
-      const extra = [
-        ...migrations,
-        ...Array.from({ length: 9 }, (_, i) => ({ id: migrations.length + 1 + i, name: `conf_pad_${i}`, sql: 'SELECT 1;' })),
-        { id, name: 'conf_race', sql: 'CREATE TABLE conf_race (id int); SELECT pg_sleep(0.2);' },
-      ];
-      const handles = await Promise.all([fx.openAnother(), fx.openAnother(), fx.openAnother()]);
-      const reports = await Promise.all(handles.map((h) => migrate(h, extra)));
-      // Exactly one process applied the new migrations; the others found them done.
-      expect(reports.filter((r) => r.applied.length > 0)).toHaveLength(1);
-      expect(reports.every((r) => r.current === id)).toBe(true);
+      // A database of its own: three processes meet it empty, as on a first deployment.
+      const fresh = await createServerDatabase();
+      const handles = [1, 2, 3].map(() => new PostgresDatabase({ url: fresh.url, poolMax: 2 }));
+      try {
+        const migrations = await loadMigrations();
+        const slow = { id: migrations.length + 1, name: 'conf_race', sql: 'CREATE TABLE conf_race (id int); SELECT pg_sleep(0.3);' };
+        const reports = await Promise.all(handles.map((h) => migrate(h, [...migrations, slow])));
+        // Exactly one process applied everything; the others waited and found nothing to do.
+        expect(reports.filter((r) => r.applied.length > 0)).toHaveLength(1);
+        expect(reports.filter((r) => r.applied.length > 0)[0]!.applied).toHaveLength(migrations.length + 1);
+        expect(reports.every((r) => r.current === slow.id)).toBe(true);
+      } finally {
+        await Promise.all(handles.map((h) => h.close()));
+        await fresh.drop();
+      }
     });
   }
 });

@@ -23,8 +23,6 @@ export interface DatabaseFixture {
   readonly db: Database;
   /** For the server kind: the URL of this suite's own database (for child processes). */
   readonly url: string | undefined;
-  /** Opens another handle on the same database (server kind only), e.g. to stand for a second process. */
-  openAnother(): Promise<Database>;
 }
 
 /** Creates a uniquely named database on the test server and returns its URL; `drop` removes it. */
@@ -53,7 +51,6 @@ export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixt
     describe(`${name} [${kind}]`, () => {
       let db: Database | undefined;
       let server: { url: string; drop: () => Promise<void> } | undefined;
-      const others: Database[] = [];
       const fixture: DatabaseFixture = {
         kind,
         get db() {
@@ -62,12 +59,6 @@ export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixt
         },
         get url() {
           return server?.url;
-        },
-        async openAnother() {
-          if (!server) throw new Error('only a server database can be opened twice');
-          const another = new PostgresDatabase({ url: server.url, poolMax: 5 });
-          others.push(another);
-          return another;
         },
       };
       beforeAll(async () => {
@@ -80,7 +71,6 @@ export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixt
         if (options.migrate !== false) await migrate(db);
       });
       afterAll(async () => {
-        await Promise.all(others.map((o) => o.close()));
         await db?.close();
         await server?.drop();
       });
