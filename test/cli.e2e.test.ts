@@ -149,3 +149,16 @@ describe.skipIf(!TEST_DATABASE_URL)('sluice on a PostgreSQL server', () => {
     }
   });
 });
+
+describe('sluice after a crash of the server', () => {
+  it('tells the user what happened instead of corrupting the data directory', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-crash-'));
+    const server = await startSluice({ cwd });
+    server.process.kill('SIGKILL');
+    await server.stop();
+    const result = await runSluice(['org', 'create', 'after-crash'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/does not answer|frees itself/);
+    noStackTrace(result.stderr);
+  });
+});

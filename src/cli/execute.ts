@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { readControlFile, runOperation, type Operation } from '../admin/index.js';
 import type { Actor } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { isDataDirLocked } from '../db/index.js';
+import { isDataDirLocked, LOCK_STALE_MS } from '../db/index.js';
 import { AppError, ERROR_CODES, UserError, type ErrorCode } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { startServices } from '../services.js';
@@ -57,7 +57,11 @@ async function executeRemotely<O>(dataDir: string, name: string, input: unknown,
     'Stop the other process, or run this command while `sluice start` is running on this data directory, ' +
     'or use a PostgreSQL server (DATABASE_URL) so that several processes can share the database.';
   if (!control) {
-    throw new UserError('data_dir_locked', `The data directory ${dataDir} is in use by another Sluice process that accepts no commands. ${advice}`);
+    throw new UserError(
+      'data_dir_locked',
+      `The data directory ${dataDir} is in use by another Sluice process that accepts no commands. ${advice} ` +
+        `If no Sluice process is running (one crashed), the lock frees itself within ${LOCK_STALE_MS / 1000} seconds.`,
+    );
   }
   let response: Response;
   try {

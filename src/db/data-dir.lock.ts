@@ -5,8 +5,13 @@ import { UserError } from '../errors/index.js';
 
 export type ReleaseLock = () => Promise<void>;
 
-/** How long a lock may go without a heartbeat before another process may break it (a crashed owner). */
-const STALE_MS = 10_000;
+/**
+ * How long a lock may go without a heartbeat before another process may
+ * break it (its owner crashed). PGlite runs queries on the main thread, so a
+ * long statement delays the heartbeat: the margin must be generous.
+ */
+export const LOCK_STALE_MS = 30_000;
+const STALE_MS = LOCK_STALE_MS;
 
 /**
  * Takes the exclusive lock on an embedded data directory. PGlite has no
@@ -33,6 +38,7 @@ export async function lockDataDir(dataDir: string, onLost?: (error: Error) => vo
   } catch (error) {
     if ((error as { code?: string }).code === 'ELOCKED') {
       throw new UserError('data_dir_locked', `The data directory ${dataDir} is in use by another Sluice process`, {
+        details: { staleAfterSeconds: STALE_MS / 1000 },
         cause: error,
       });
     }

@@ -8,7 +8,7 @@ import type { Database } from './types.js';
 export type { Database, DatabaseKind, Queryable, QueryResult } from './types.js';
 export { METADATA_SCHEMA } from './types.js';
 export { migrate, loadMigrations, type Migration, type MigrationReport } from './migrate.js';
-export { lockDataDir, isDataDirLocked, type ReleaseLock } from './data-dir.lock.js';
+export { lockDataDir, isDataDirLocked, LOCK_STALE_MS, type ReleaseLock } from './data-dir.lock.js';
 export { PgliteDatabase } from './pglite.database.js';
 export { PostgresDatabase } from './postgres.database.js';
 
