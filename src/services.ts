@@ -18,11 +18,13 @@ export interface Services {
   tokens: TokensService;
   login: LoginService;
   audit: AuditService;
+  /** What opening the database applied (startServices migrates before anything else runs). */
+  startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
   close(): Promise<void>;
 }
 
-export function createServices(config: Config, db: Database, logger: Logger): Services {
+export function createServices(config: Config, db: Database, logger: Logger, startupMigrations?: MigrationReport): Services {
   const orgs = new OrgsService(db);
   const users = new UsersService(db);
   const tokens = new TokensService(db);
@@ -35,6 +37,7 @@ export function createServices(config: Config, db: Database, logger: Logger): Se
     users,
     tokens,
     audit,
+    startupMigrations,
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
       await audit.flush();
@@ -55,7 +58,7 @@ export async function startServices(
     if (migrations.applied.length > 0) {
       logger.info({ applied: migrations.applied.map((m) => `${m.id}_${m.name}`) }, 'database migrated');
     }
-    return { services: createServices(config, db, logger), migrations };
+    return { services: createServices(config, db, logger, migrations), migrations };
   } catch (error) {
     await db.close();
     throw error;

@@ -75,6 +75,29 @@ describe('sluice on the embedded database', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists');
     noStackTrace(again.stderr);
+    const json = await runSluice(['org', 'create', 'acme2', '--json'], { cwd });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'conflict', message: expect.stringContaining('already exists') } });
+  });
+
+  it('refuses to start on a port that is taken, saying which', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-port-'));
+    const port = new URL(server.url).port;
+    const result = await runSluice(['start'], { cwd: other, env: { PORT: port } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Port ${port}`);
+    noStackTrace(result.stderr);
+  });
+
+  it('reports the migrations it applies to a new data directory', async () => {
+    const fresh = mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-migrate-'));
+    const first = await runSluice(['migrate', '--json'], { cwd: fresh });
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout) as { applied: { id: number; name: string }[]; current: number };
+    expect(report.applied[0]).toEqual({ id: 1, name: 'foundation' });
+    expect(report.applied).toHaveLength(report.current);
+    const second = await runSluice(['migrate'], { cwd: fresh });
+    expect(second.stdout).toContain('up to date');
   });
 
   it('exits 2 on bad usage and bad input, naming the problem', async () => {

@@ -28,7 +28,9 @@ export const migrateOperation = define({
   input: z.object({}),
   auditAction: 'database.migrate',
   async run(services) {
-    return migrate(services.db);
+    // Opening the database already applied what was pending; report that too.
+    const now = await migrate(services.db);
+    return { applied: [...(services.startupMigrations?.applied ?? []), ...now.applied], current: now.current };
   },
   auditSubject: () => ({ orgId: null, target: null }),
 });

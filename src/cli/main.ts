@@ -41,11 +41,11 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
     if (error instanceof ConfigError) {
-      out.error(error.message);
+      out.error(error.message, 'invalid_settings');
       return 2;
     }
     if (error instanceof AppError) {
-      out.error(error.message);
+      out.error(error.message, error.code);
       return exitCodeFor(error);
     }
     out.error(`unexpected error: ${(error as Error).message ?? String(error)}${argv.includes('--verbose') ? `\n${(error as Error).stack}` : ' (run with --verbose for details)'}`);

@@ -9,7 +9,8 @@ export interface Output {
   /** A line for people on stderr (not shown with --json unless it is a warning). */
   info(text: string): void;
   warn(text: string): void;
-  error(text: string): void;
+  /** An error on stderr; with `--json`, as `{"error": {"code", "message"}}` like the HTTP API. */
+  error(text: string, code?: string): void;
 }
 
 export function createOutput(options: { json: boolean }, streams = { out: process.stdout, err: process.stderr }): Output {
@@ -25,8 +26,8 @@ export function createOutput(options: { json: boolean }, streams = { out: proces
     warn(text) {
       line(streams.err, `warning: ${text}`);
     },
-    error(text) {
-      line(streams.err, options.json ? JSON.stringify({ error: { message: text } }) : `error: ${text}`);
+    error(text, code = 'internal') {
+      line(streams.err, options.json ? JSON.stringify({ error: { code, message: text } }) : `error: ${text}`);
     },
   };
 }

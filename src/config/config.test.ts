@@ -79,6 +79,11 @@ describe('parseConfig', () => {
   it('treats empty values as unset', () => {
     expect(parseConfig({ PORT: '', DATABASE_URL: '' }, '/srv').http.port).toBe(3000);
   });
+
+  it('keeps warehouse names within PostgreSQL\'s 63-byte limit by bounding the prefix', () => {
+    expect(parseConfig({ PG_DB_PREFIX: 'a'.repeat(20) }, '/srv').warehousePrefix).toHaveLength(20);
+    expect(parseError({ PG_DB_PREFIX: 'a'.repeat(21) }).problems[0]!.variable).toBe('PG_DB_PREFIX');
+  });
 });
 
 describe('loadConfig', () => {
@@ -86,8 +91,9 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-env-'));
     writeFileSync(path.join(dir, '.env'), 'PORT=4001\nHOST=0.0.0.0\nPG_DB_PREFIX=from_env_\n');
     writeFileSync(path.join(dir, '.env.local'), 'PORT=4002\nPG_DB_PREFIX=from_local_\n');
-    const config = loadConfig({ PG_DB_PREFIX: 'from_process_' }, dir);
+    const config = loadConfig({ PG_DB_PREFIX: 'from_process_', HOST: '' }, dir);
     expect(config.http.port).toBe(4002);
+    // An empty variable in the shell does not hide the file's value.
     expect(config.http.host).toBe('0.0.0.0');
     expect(config.warehousePrefix).toBe('from_process_');
   });

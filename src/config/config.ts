@@ -42,12 +42,16 @@ const urlFrom = (protocols: readonly string[]) =>
       { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
     );
 
-/** Names safe to use inside a PostgreSQL identifier (database and schema names are built from it). */
+/**
+ * Names safe to use inside a PostgreSQL identifier (database and schema names
+ * are built from it). At most 20 characters: with an organisation id of up to
+ * 40 the name stays within PostgreSQL's 63-byte limit, so it is never cut short.
+ */
 const identifierPrefix = z
   .string()
   .trim()
-  .regex(/^[a-z_][a-z0-9_]{0,29}$/, {
-    message: 'must start with a lower-case letter or _ and hold only a-z, 0-9 and _ (at most 30 characters)',
+  .regex(/^[a-z_][a-z0-9_]{0,19}$/, {
+    message: 'must start with a lower-case letter or _ and hold only a-z, 0-9 and _ (at most 20 characters)',
   });
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

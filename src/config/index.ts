@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { readFileSync } from 'node:fs';
 import { parseConfig, type Config } from './config.js';
 
 export { parseConfig, CONFIG_VARIABLES, DEFAULTS } from './config.js';
@@ -19,7 +18,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
     const full = path.join(cwd, file);
     if (existsSync(full)) Object.assign(merged, parseDotenv(readFileSync(full)));
   }
-  return { ...merged, ...env };
+  // An empty variable counts as unset everywhere, so `PORT=` in the shell does not hide `.env`'s PORT.
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
+  return merged;
 }
 
 /** The one call the entry points make: environment files + process environment → validated config. */

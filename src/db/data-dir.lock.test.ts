@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,13 @@ import { openDatabase } from './index.js';
 import { isDataDirLocked, lockDataDir } from './data-dir.lock.js';
 
 describe('embedded data directory lock', () => {
+  it('creates the data directory readable by its owner only', async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'sluice-lock-')), 'data');
+    const release = await lockDataDir(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    await release();
+  });
+
   it('lets one holder in and refuses the next until it is released', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-lock-'));
     const release = await lockDataDir(dir);

@@ -21,7 +21,8 @@ const STALE_MS = LOCK_STALE_MS;
  * a crashed owner's lock goes stale after 10 s.
  */
 export async function lockDataDir(dataDir: string, onLost?: (error: Error) => void): Promise<ReleaseLock> {
-  await mkdir(dataDir, { recursive: true });
+  // Owner only: the directory holds password and token hashes and the control secret.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {
     return await lockfile.lock(dataDir, {
       lockfilePath: path.join(dataDir, '.lock'),

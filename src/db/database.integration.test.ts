@@ -71,7 +71,32 @@ describeEachDatabase('Database', (fx) => {
     expect((await migrate(fx.db, good)).applied).toEqual([]);
   });
 
+  if (fx.kind === 'pglite') {
+    it('bounds a ping that waits behind a long transaction', async () => {
+      // PGlite runs one transaction at a time; a ping queues behind it.
+      const long = fx.db.transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        await new Promise((resolve) => setTimeout(resolve, 600));
+      });
+      expect(await fx.db.ping(100)).toBe(false);
+      await long;
+      expect(await fx.db.ping()).toBe(true);
+    });
+  }
+
   if (fx.kind === 'postgres') {
+    it('says when the server refuses the login, naming the setting to check', async () => {
+      const url = new URL(fx.url!);
+      url.password = 'wrong-password';
+      const wrong = new PostgresDatabase({ url: url.toString(), poolMax: 1 });
+      await expect(wrong.query('SELECT 1')).rejects.toMatchObject({ code: 'database_refused', message: expect.stringContaining('DATABASE_URL') });
+      await wrong.close();
+      const unreachable = new PostgresDatabase({ url: 'postgresql://u:p@127.0.0.1:1/none', poolMax: 1 });
+      await expect(unreachable.query('SELECT 1')).rejects.toMatchObject({ code: 'database_unavailable' });
+      expect(await unreachable.ping()).toBe(false);
+      await unreachable.close();
+    });
+
     it('serialises migrations of processes that start at the same time', async () => {
       // A database of its own: three processes meet it empty, as on a first deployment.
       const fresh = await createServerDatabase();

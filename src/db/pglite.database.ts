@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
+import { withTimeout } from './rows.js';
 
 /**
  * Embedded PostgreSQL (PGlite, WebAssembly) in a directory, or in memory when
@@ -52,13 +53,9 @@ export class PgliteDatabase implements Database {
     });
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.#db.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    // PGlite runs one transaction at a time, so a ping queues behind an open one: bound the wait.
+    return withTimeout(this.#db.query('SELECT 1').then(() => true), timeoutMs).catch(() => false);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
-import { TransientError } from '../errors/index.js';
+import { withTimeout } from './rows.js';
+import { TransientError, UserError } from '../errors/index.js';
 
 // int8 (count(*), bigserial) as a JS number: Sluice's counters stay far below 2^53,
 // and PGlite returns numbers too, so both drivers give the same shapes.
@@ -66,13 +67,8 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      await this.#pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    return withTimeout(this.#pool.query('SELECT 1').then(() => true), timeoutMs).catch(() => false);
   }
 
   async close(): Promise<void> {
@@ -80,16 +76,28 @@ export class PostgresDatabase implements Database {
   }
 }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '57P03']);
+/** Network failures and "the server is starting up": worth another try later. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '57P03']);
+/** Wrong password (28P01), no such role or no access (28000), no such database (3D000): a settings problem. */
+const REFUSED = new Set(['28P01', '28000', '3D000']);
 
-/** Turns "cannot reach the server" into a TransientError that says so; other errors pass through. */
+/** Turns connection failures into errors that say what is wrong; other errors pass through. */
 async function wrapConnect<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code && CONNECT_ERRORS.has(code)) {
+    const message = (error as Error).message ?? '';
+    if (code && UNREACHABLE.has(code)) {
       throw new TransientError('database_unavailable', `PostgreSQL server unreachable (${code})`, { cause: error });
+    }
+    if (message.includes('timeout exceeded when trying to connect') || message.includes('Connection terminated due to connection timeout')) {
+      throw new TransientError('database_unavailable', 'PostgreSQL server did not answer within 10 s', { cause: error });
+    }
+    if (code && REFUSED.has(code)) {
+      throw new UserError('database_refused', `PostgreSQL refused the connection: ${message}. Check DATABASE_URL (or PG_HOST, APP_DB_USER, APP_DB_PASSWORD, PG_DATABASE)`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -6,3 +6,12 @@ export const isoOrNull = (value: Date | string | null | undefined): string | nul
 
 /** SQLSTATE of a unique violation, for turning a race into a 409. */
 export const isUniqueViolation = (error: unknown): boolean => (error as { code?: string }).code === '23505';
+
+/** Rejects when `promise` has not settled within `ms`; the promise itself runs on. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

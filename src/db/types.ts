@@ -28,8 +28,8 @@ export interface Database extends Queryable {
    * so a query on the outer handle from inside `fn` would wait forever.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** True when a trivial query answers. Never throws. */
-  ping(): Promise<boolean>;
+  /** True when a trivial query answers within `timeoutMs` (default 2 s). Never throws. */
+  ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

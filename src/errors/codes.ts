@@ -9,6 +9,7 @@
  * - `bug`: an unexpected failure of Sluice itself.
  */
 export const ERROR_CODES = {
+  invalid_settings: { status: 500, intent: 'user', title: 'An environment variable is invalid; the message lists each one.' },
   validation_failed: { status: 400, intent: 'user', title: 'The request is malformed or a field is invalid.' },
   bad_request: { status: 400, intent: 'user', title: 'The request cannot be processed as sent.' },
   unauthenticated: { status: 401, intent: 'user', title: 'No bearer token, or the token is unknown, expired or revoked.' },
@@ -23,6 +24,8 @@ export const ERROR_CODES = {
   too_many_login_attempts: { status: 429, intent: 'transient', title: 'Too many failed logins; wait before trying again.' },
   rate_limited: { status: 429, intent: 'transient', title: 'Too many requests; wait before trying again.' },
   data_dir_locked: { status: 409, intent: 'user', title: 'Another Sluice process holds the embedded data directory.' },
+  port_in_use: { status: 409, intent: 'user', title: 'The HTTP port is taken by another program.' },
+  database_refused: { status: 503, intent: 'user', title: 'The PostgreSQL server refused the login or does not have the database named in the settings.' },
   database_unavailable: { status: 503, intent: 'transient', title: 'The database cannot be reached.' },
   unavailable: { status: 503, intent: 'transient', title: 'A dependency is unavailable; try again later.' },
   internal: { status: 500, intent: 'bug', title: 'An unexpected error; details are in the server log.' },

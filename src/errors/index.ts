@@ -82,6 +82,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'validation_failed':
     case 'bad_request':
     case 'invalid_config':
+    case 'invalid_settings':
       return 2;
     case 'unauthenticated':
     case 'invalid_credentials':
@@ -94,6 +95,8 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'too_many_login_attempts':
     case 'rate_limited':
     case 'data_dir_locked':
+    case 'port_in_use':
+    case 'database_refused':
     case 'database_unavailable':
     case 'unavailable':
     case 'internal':

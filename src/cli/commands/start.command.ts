@@ -76,7 +76,7 @@ export async function startServer(config: Config, logger: Logger, out: Output): 
     await app?.close();
     await services.close();
     if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw new UserError('conflict', `Port ${config.http.port} on ${config.http.host} is already in use; set PORT to a free port`);
+      throw new UserError('port_in_use', `Port ${config.http.port} on ${config.http.host} is already in use; set PORT to a free port`);
     }
     throw error;
   }
