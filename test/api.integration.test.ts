@@ -233,6 +233,11 @@ describeEachDatabase('HTTP API', (fx) => {
     const paths = Object.keys(doc.json<{ paths: Record<string, unknown> }>().paths);
     expect(paths).toEqual(expect.arrayContaining(['/api/health', '/api/auth/login', '/api/users', '/api/tokens', '/api/audit']));
     expect(paths.some((p) => p.includes('internal'))).toBe(false);
+    const spec = doc.json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
+    // The public routes say so, so that the docs page does not ask for a token there.
+    expect(spec.paths['/api/health']!.get!.security).toEqual([]);
+    expect(spec.paths['/api/auth/login']!.post!.security).toEqual([]);
+    expect(spec.paths['/api/users']!.get!.security).toBeUndefined();
     expect((await t.app.inject({ url: '/api/docs/' })).statusCode).toBe(200);
     const home = await t.app.inject({ url: '/' });
     expect(home.statusCode).toBe(200);

@@ -21,6 +21,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for a session token',
+        security: [],
         body: LoginBody,
         response: { 200: LoginResponse, 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse },
       },

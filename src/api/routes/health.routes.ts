@@ -20,7 +20,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
     '/api/health',
     {
       config: { auth: 'public' },
-      schema: { tags: ['system'], summary: 'Liveness and readiness', response: { 200: Health, 503: Health } },
+      schema: { tags: ['system'], summary: 'Liveness and readiness', security: [], response: { 200: Health, 503: Health } },
     },
     async (_request, reply) => {
       const ok = await services.db.ping();
