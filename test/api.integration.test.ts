@@ -194,6 +194,10 @@ describeEachDatabase('HTTP API', (fx) => {
     const escalate = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(token), payload: { name: 'x', role: 'admin' } });
     expect(escalate.statusCode).toBe(403);
 
+    const expiring = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: bearer(acme.token), payload: { name: 'short', role: 'viewer', expiresInDays: 2 } });
+    const expiresAt = Date.parse(expiring.json<{ info: { expiresAt: string } }>().info.expiresAt);
+    expect(Math.round((expiresAt - Date.now()) / 86_400_000)).toBe(2);
+
     expect((await t.app.inject({ method: 'DELETE', url: `/api/tokens/${info.id}`, headers: bearer(acme.token) })).statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/auth/me', headers: bearer(token) })).statusCode).toBe(401);
   });

@@ -78,14 +78,7 @@ export const createTokenOperation = define({
   }),
   auditAction: 'token.create',
   async run(services, input, actor) {
-    const { token, info } = await services.tokens.issue(input.org, {
-      kind: 'api',
-      name: input.name,
-      role: input.role,
-      expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
-      createdBy: `${actor.type}:${actor.id ?? ''}`,
-    });
-    return { token, info };
+    return services.tokens.issueApiToken(input.org, { ...input, createdBy: actor });
   },
   auditSubject: (input, output) => ({ orgId: input.org, target: output ? `token:${output.info.id}` : null }),
 });

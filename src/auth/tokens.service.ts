@@ -2,7 +2,7 @@ import type { Queryable } from '../db/index.js';
 import { iso, isoOrNull } from '../db/index.js';
 import { notFound } from '../errors/index.js';
 import { roleAtLeast, weakerRole, type Role } from './roles.js';
-import type { Principal, TokenInfo } from './schemas.js';
+import type { Actor, Principal, TokenInfo } from './schemas.js';
 import { generateTokenSecret, hashTokenSecret, looksLikeToken, tokenDisplayPrefix } from './token-secret.js';
 
 interface TokenRow {
@@ -70,6 +70,20 @@ export class TokensService {
       ],
     );
     return { token, info: toInfo(rows[0]!) };
+  }
+
+  /** An API token for scripts and Airflow (not tied to a user), expiring after `expiresInDays` when given. */
+  async issueApiToken(
+    orgId: string,
+    input: { name: string; role: Role; expiresInDays?: number | undefined; createdBy: Actor },
+  ): Promise<{ token: string; info: TokenInfo }> {
+    return this.issue(orgId, {
+      kind: 'api',
+      name: input.name,
+      role: input.role,
+      expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      createdBy: `${input.createdBy.type}:${input.createdBy.id ?? ''}`,
+    });
   }
 
   /**

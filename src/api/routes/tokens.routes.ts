@@ -38,13 +38,7 @@ export const tokensRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       if (!mayGrant(p, request.body.role)) {
         throw new UserError('forbidden', `You cannot create a token with more rights (${request.body.role}) than your own (${p.role})`);
       }
-      const { token, info } = await services.tokens.issue(p.orgId, {
-        kind: 'api',
-        name: request.body.name,
-        role: request.body.role,
-        expiresAt: request.body.expiresInDays ? new Date(Date.now() + request.body.expiresInDays * 86_400_000) : null,
-        createdBy: `${p.actor.type}:${p.actor.id ?? ''}`,
-      });
+      const { token, info } = await services.tokens.issueApiToken(p.orgId, { ...request.body, createdBy: p.actor });
       request.audit.target = `token:${info.id}`;
       return reply.status(201).send({ token, info });
     },
