@@ -90,6 +90,8 @@ const envSchema = z.object({
   SLUICE_LOGIN_WINDOW_MINUTES: intFrom(1, 24 * 60).optional(),
   SLUICE_LOGIN_FAILURE_DELAY_MS: intFrom(0, 60_000).optional(),
   SLUICE_CORS_ORIGINS: z.string().trim().optional(),
+  SLUICE_HTTP_ALLOW_PRIVATE: boolFrom.optional(),
+  SLUICE_HTTP_ALLOW_HOSTS: z.string().trim().optional(),
   SLUICE_TRUST_PROXY: boolFrom.optional(),
 
   MONGO_URI: urlFrom(['mongodb:', 'mongodb+srv:']).optional(),
@@ -129,6 +131,13 @@ export interface Config {
     loginMaxFailures: number;
     loginWindowMinutes: number;
     loginFailureDelayMs: number;
+  };
+  /** Outbound requests to source APIs. */
+  sources: {
+    /** Allow loopback, private and link-local targets (tests, on-premises APIs). Default false. */
+    allowPrivate: boolean;
+    /** Hosts (exact names, or `*.example.com`) allowed even when they resolve to private addresses. */
+    allowHosts: string[];
   };
   mongo: { uri: string; database: string } | undefined;
   airflow:
@@ -229,6 +238,13 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       loginMaxFailures: e.SLUICE_LOGIN_MAX_FAILURES ?? DEFAULTS.loginMaxFailures,
       loginWindowMinutes: e.SLUICE_LOGIN_WINDOW_MINUTES ?? DEFAULTS.loginWindowMinutes,
       loginFailureDelayMs: e.SLUICE_LOGIN_FAILURE_DELAY_MS ?? DEFAULTS.loginFailureDelayMs,
+    },
+    sources: {
+      allowPrivate: e.SLUICE_HTTP_ALLOW_PRIVATE ?? false,
+      allowHosts: (e.SLUICE_HTTP_ALLOW_HOSTS ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
     },
     mongo: e.MONGO_URI ? { uri: e.MONGO_URI, database: e.MONGO_DATABASE ?? DEFAULTS.mongoDatabase } : undefined,
     airflow: apiUrl

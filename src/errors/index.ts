@@ -94,6 +94,14 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'unsupported_media_type':
     case 'too_many_login_attempts':
     case 'rate_limited':
+    case 'source_blocked':
+    case 'source_unreachable':
+    case 'source_timeout':
+    case 'source_auth_failed':
+    case 'source_http_error':
+    case 'source_bad_response':
+    case 'source_pagination_loop':
+    case 'source_rate_limited':
     case 'data_dir_locked':
     case 'port_in_use':
     case 'database_refused':

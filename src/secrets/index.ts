@@ -1,0 +1,2 @@
+export { SecretBox } from './secret-box.js';
+export { resolveSecretKey } from './secret-key.js';
