@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks are command-line reports: printing is their job.
+    files: ['bench/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     // Only the HTTP layer may know Fastify (STYLE.md: dependencies point one way).
     files: ['src/**/*.ts'],
     ignores: ['src/api/**'],

@@ -3,7 +3,10 @@ import type { Database } from './db/index.js';
 import { migrate, openDatabase, type MigrationReport } from './db/index.js';
 import { AuditService } from './audit/index.js';
 import { LoginService, OrgsService, TokensService, UsersService } from './auth/index.js';
+import { ConnectionsService } from './connections/index.js';
+import { createHttpClient, type HttpClient } from './connectors/http/transport/index.js';
 import type { Logger } from './logger.js';
+import { resolveSecretKey, SecretBox } from './secrets/index.js';
 
 /**
  * The domain services, plain objects wired once per process. The HTTP API,
@@ -18,17 +21,27 @@ export interface Services {
   tokens: TokensService;
   login: LoginService;
   audit: AuditService;
+  connections: ConnectionsService;
+  /** Outbound access to source APIs: one pooled, SSRF-guarded HTTP client per process. */
+  sources: { client: HttpClient };
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
   close(): Promise<void>;
 }
 
-export function createServices(config: Config, db: Database, logger: Logger, startupMigrations?: MigrationReport): Services {
+export interface ServiceOptions {
+  /** Seals stored secrets; from SLUICE_SECRET_KEY or the data directory's generated key. */
+  secretBox: SecretBox;
+  startupMigrations?: MigrationReport | undefined;
+}
+
+export function createServices(config: Config, db: Database, logger: Logger, options: ServiceOptions): Services {
   const orgs = new OrgsService(db);
   const users = new UsersService(db);
   const tokens = new TokensService(db);
   const audit = new AuditService(db, logger.child({ component: 'audit' }));
+  const client = createHttpClient({ policy: config.sources });
   return {
     config,
     db,
@@ -37,10 +50,13 @@ export function createServices(config: Config, db: Database, logger: Logger, sta
     users,
     tokens,
     audit,
-    startupMigrations,
+    startupMigrations: options.startupMigrations,
+    connections: new ConnectionsService(db, options.secretBox),
+    sources: { client },
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
       await audit.flush();
+      await client.close();
       await db.close();
     },
   };
@@ -55,10 +71,11 @@ export async function startServices(
   const db = await openDatabase(config.database, options);
   try {
     const migrations = await migrate(db);
+    const secretBox = new SecretBox(await resolveSecretKey(config, logger));
     if (migrations.applied.length > 0) {
       logger.info({ applied: migrations.applied.map((m) => `${m.id}_${m.name}`) }, 'database migrated');
     }
-    return { services: createServices(config, db, logger, migrations), migrations };
+    return { services: createServices(config, db, logger, { secretBox, startupMigrations: migrations }), migrations };
   } catch (error) {
     await db.close();
     throw error;

@@ -9,6 +9,8 @@ declare module 'fastify' {
     auth?: 'public' | 'control' | Role;
     /** The audit action (`user.create`); `false` when the route audits itself. Unset: `METHOD /route`. */
     audit?: string | false;
+    /** The error code for a body that fails its schema: `invalid_config` (422) for configuration documents. Unset: 400. */
+    bodyErrorCode?: 'invalid_config';
   }
   interface FastifyRequest {
     /** The authenticated caller; set on every non-public /api route before the handler runs. */

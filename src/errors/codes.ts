@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   source_auth_failed: { status: 422, intent: 'user', title: 'The source API refused the credentials (401/403, or the OAuth token request failed).' },
   source_http_error: { status: 422, intent: 'user', title: 'The source API answered with an HTTP error status.' },
   source_bad_response: { status: 422, intent: 'user', title: 'The source API answered with something that is not the JSON expected (HTML, truncated JSON, too large, no records).' },
+  source_server_error: { status: 422, intent: 'transient', title: 'The source API kept answering with a server error (5xx) through every retry.' },
   source_pagination_loop: { status: 422, intent: 'user', title: 'The source API returned the same cursor or next URL twice; reading stopped instead of looping.' },
   source_rate_limited: { status: 429, intent: 'transient', title: 'The source API kept answering 429 after every retry.' },
   data_dir_locked: { status: 409, intent: 'user', title: 'Another Sluice process holds the embedded data directory.' },

@@ -100,6 +100,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'source_auth_failed':
     case 'source_http_error':
     case 'source_bad_response':
+    case 'source_server_error':
     case 'source_pagination_loop':
     case 'source_rate_limited':
     case 'data_dir_locked':

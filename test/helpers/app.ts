@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services.js';
+import { SecretBox } from '../../src/secrets/index.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -23,8 +24,9 @@ let counter = 0;
 
 /** A real server on a real database, bootstrapped like a first start; requests go through `app.inject()`. */
 export async function createTestApp(db: Database, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const config = parseConfig({ NODE_ENV: 'test', SLUICE_LOGIN_FAILURE_DELAY_MS: '0', ...env }, process.cwd());
-  const services = createServices(config, db, silentLogger());
+  // Fake source APIs in tests listen on loopback, which the SSRF guard refuses by default.
+  const config = parseConfig({ NODE_ENV: 'test', SLUICE_LOGIN_FAILURE_DELAY_MS: '0', SLUICE_HTTP_ALLOW_PRIVATE: 'true', ...env }, process.cwd());
+  const services = createServices(config, db, silentLogger(), { secretBox: new SecretBox('test secret key of at least thirty-two characters') });
   const adminPassword = 'admin-password-1';
   const first = await bootstrapFirstAdmin(db, services, { email: 'admin@example.com', password: adminPassword });
   const app = await buildServer({ services });
@@ -55,6 +57,7 @@ export async function createTestApp(db: Database, env: NodeJS.ProcessEnv = {}): 
     async close() {
       await app.close();
       await services.audit.flush();
+      await services.sources.client.close();
     },
   };
 }

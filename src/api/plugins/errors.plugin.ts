@@ -35,8 +35,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
         field: fieldOf(error.validationContext, v.instancePath),
         message: v.message ?? 'is invalid',
       }));
-      request.audit.errorCode = 'validation_failed';
-      return send(reply, 'validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
+      // A configuration document (a connection) that is valid JSON but not a valid configuration is a 422.
+      const code = error.validationContext === 'body' ? (request.routeOptions.config.bodyErrorCode ?? 'validation_failed') : 'validation_failed';
+      request.audit.errorCode = code;
+      return send(reply, code, issues.map((i) => `${i.field}: ${i.message}`).join('; '), { issues });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');

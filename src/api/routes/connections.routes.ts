@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Connection, ConnectionInput, ConnectionPatch, previewConnection } from '../../connections/index.js';
+import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
+import type { Services } from '../../services.js';
+import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
+
+const Preview = z.object({
+  records: z.array(z.record(z.string(), z.unknown())).describe('Mapped records, at most 50'),
+  raw: z.array(z.unknown()).describe('The same records as the API sent them'),
+  schema: z.array(z.object({ name: z.string(), type: ColumnType, nullable: z.boolean() })),
+  requests: z.array(
+    z.object({ method: z.string(), url: z.string(), status: z.number().int().nullable(), ms: z.number(), attempt: z.number().int(), error: z.string().optional() }),
+  ),
+  rejected: z.array(RejectedRecord),
+  stopReason: z.string().nullable(),
+  recordsPath: z.string().nullable(),
+});
+
+const sourceErrors = { ...authErrors, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
+
+/** Connections: the no-code REST sources of the caller's organisation (CONTRACT.md, Connections). */
+export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const { connections } = services;
+
+  app.post(
+    '/api/connections',
+    {
+      config: { auth: 'editor', audit: 'connection.create', bodyErrorCode: 'invalid_config' },
+      schema: { tags: ['connections'], summary: 'Create a connection', body: ConnectionInput, response: { 201: Connection, ...authErrors, 409: ErrorResponse, 422: ErrorResponse } },
+    },
+    async (request, reply) => {
+      const p = request.principal!;
+      const created = await connections.create(p.orgId, request.body, p.actor);
+      request.audit.target = `connection:${created.id}`;
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/api/connections',
+    {
+      config: { auth: 'viewer' },
+      schema: { tags: ['connections'], summary: "List the organisation's connections", response: { 200: z.object({ connections: z.array(Connection) }), ...authErrors } },
+    },
+    async (request) => ({ connections: await connections.list(request.principal!.orgId) }),
+  );
+
+  // Registered before /:id routes read better, though Fastify prefers the static path either way.
+  app.post(
+    '/api/connections/preview',
+    {
+      config: { auth: 'editor', audit: 'connection.preview', bodyErrorCode: 'invalid_config' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Preview an unsaved connection: read its first records and map them, writing nothing',
+        body: ConnectionInput,
+        response: { 200: Preview, ...sourceErrors },
+      },
+    },
+    async (request, reply) => {
+      const config = connections.parse(request.body);
+      return previewConnection(config, { lastRunAt: undefined, cursor: undefined }, services.sources.client, { signal: abortOnClose(reply.raw) });
+    },
+  );
+
+  app.get(
+    '/api/connections/:id',
+    {
+      config: { auth: 'viewer' },
+      schema: { tags: ['connections'], summary: 'One connection (secrets masked)', params: IdParams, response: { 200: Connection, ...authErrors, 404: ErrorResponse } },
+    },
+    async (request) => connections.get(request.principal!.orgId, request.params.id),
+  );
+
+  app.patch(
+    '/api/connections/:id',
+    {
+      config: { auth: 'editor', audit: 'connection.update', bodyErrorCode: 'invalid_config' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Change a connection; a secret sent back as ******** keeps its stored value',
+        params: IdParams,
+        body: ConnectionPatch,
+        response: { 200: Connection, ...authErrors, 404: ErrorResponse, 422: ErrorResponse },
+      },
+    },
+    async (request) => {
+      request.audit.target = `connection:${request.params.id}`;
+      return connections.update(request.principal!.orgId, request.params.id, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/connections/:id',
+    {
+      config: { auth: 'editor', audit: 'connection.delete' },
+      schema: { tags: ['connections'], summary: 'Delete a connection', params: IdParams, response: { 204: z.null(), ...authErrors, 404: ErrorResponse } },
+    },
+    async (request, reply) => {
+      request.audit.target = `connection:${request.params.id}`;
+      await connections.delete(request.principal!.orgId, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/connections/:id/preview',
+    {
+      config: { auth: 'editor', audit: 'connection.preview' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Preview a saved connection: read its first records and map them, writing nothing',
+        params: IdParams,
+        response: { 200: Preview, ...sourceErrors },
+      },
+    },
+    async (request, reply) => {
+      request.audit.target = `connection:${request.params.id}`;
+      const { config, state } = await connections.getForExtraction(request.principal!.orgId, request.params.id);
+      return previewConnection(config, state, services.sources.client, { signal: abortOnClose(reply.raw) });
+    },
+  );
+};
+
+/** Stops reading the source when the caller hangs up before the answer is sent. */
+function abortOnClose(response: { once(event: 'close', listener: () => void): unknown; writableFinished: boolean }): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

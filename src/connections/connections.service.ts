@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../auth/index.js';
+import type { Database } from '../db/index.js';
+import { iso, isoOrNull, isUniqueViolation } from '../db/index.js';
+import { conflict, notFound, validationFailed, type FieldIssue } from '../errors/index.js';
+import { fieldIssues } from '../errors/validate.js';
+import { toColumnName } from '../mapping/index.js';
+import type { SecretBox } from '../secrets/index.js';
+import { ConnectionInput, ConnectionPatch, type Connection, type ConnectionConfig } from './connection.schema.js';
+import { SECRET_MASK, getAt, joinSecrets, secretPointers, setAt, splitSecrets } from './secrets.js';
+import { validateConnection } from './validate.js';
+
+interface ConnectionRow {
+  id: string;
+  org_id: string;
+  name: string;
+  config: ConnectionConfig;
+  secrets: string | null;
+  cursor_value: unknown;
+  last_run_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The cursor state of a connection, as templates and the extractor need it. */
+export interface ConnectionState {
+  lastRunAt: Date | undefined;
+  cursor: string | number | undefined;
+}
+
+const sealContext = (orgId: string) => `org:${orgId}`;
+
+/**
+ * Saved connections of one organisation. Secrets are sealed before they
+ * reach the database and masked in everything this service returns, except
+ * `getForExtraction`, which the extractor alone uses.
+ */
+export class ConnectionsService {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Parses and checks a connection; 422 listing every bad field. */
+  parse(input: unknown): ConnectionConfig {
+    const result = ConnectionInput.safeParse(input);
+    if (!result.success) throw validationFailed(fieldIssues(result.error), 'invalid_config');
+    const config = result.data;
+    const issues = validateConnection(config);
+    if (issues.length > 0) throw validationFailed(issues, 'invalid_config');
+    for (const pointer of secretPointers(config)) {
+      if (getAt(config, pointer) === SECRET_MASK) {
+        throw validationFailed([{ field: pointer, message: `send the secret itself; "${SECRET_MASK}" stands for a stored value` }], 'invalid_config');
+      }
+    }
+    return config;
+  }
+
+  async create(orgId: string, input: unknown, actor: Actor): Promise<Connection> {
+    const config = this.parse(input);
+    const id = config.id ?? generateId(config.name);
+    const withDefaults: ConnectionConfig = {
+      ...config,
+      id,
+      destination: config.destination ?? { table: toColumnName(config.name), writeMode: 'append' },
+    };
+    const { clean, secrets } = splitSecrets(withDefaults);
+    try {
+      const { rows } = await this.db.query<ConnectionRow>(
+        `INSERT INTO connections (id, org_id, name, config, secrets, created_by)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *`,
+        [id, orgId, config.name, JSON.stringify(clean), this.seal(orgId, secrets), `${actor.type}:${actor.id ?? ''}`],
+      );
+      return toConnection(rows[0]!);
+    } catch (error) {
+      // Ids are global (they name DAGs); the message does not reveal whose connection holds it.
+      if (isUniqueViolation(error)) throw conflict(`A connection with id ${JSON.stringify(id)} already exists; choose another id`);
+      throw error;
+    }
+  }
+
+  async list(orgId: string): Promise<Connection[]> {
+    const { rows } = await this.db.query<ConnectionRow>('SELECT * FROM connections WHERE org_id = $1 ORDER BY name, id', [orgId]);
+    return rows.map(toConnection);
+  }
+
+  async get(orgId: string, id: string): Promise<Connection> {
+    return toConnection(await this.row(orgId, id));
+  }
+
+  /** The connection with its secrets, for the extractor. Never return this from the API. */
+  async getForExtraction(orgId: string, id: string): Promise<{ config: ConnectionConfig; state: ConnectionState }> {
+    const row = await this.row(orgId, id);
+    return { config: joinSecrets(row.config, this.open(orgId, row.secrets)), state: stateOf(row) };
+  }
+
+  /**
+   * Applies a partial update. Top-level fields replace; `apiConfig` fields
+   * replace one by one. A secret sent back as the mask keeps the stored value.
+   */
+  async update(orgId: string, id: string, patchInput: unknown): Promise<Connection> {
+    const parsed = ConnectionPatch.safeParse(patchInput);
+    if (!parsed.success) throw validationFailed(fieldIssues(parsed.error), 'invalid_config');
+    const patch = parsed.data;
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ConnectionRow>('SELECT * FROM connections WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+      const row = rows[0];
+      if (!row) throw notFound('Connection', id);
+      const stored = this.open(orgId, row.secrets);
+      const current = joinSecrets(row.config, stored);
+      const merged: Record<string, unknown> = {
+        ...current,
+        ...Object.fromEntries(Object.entries(patch).filter(([k, v]) => v !== undefined && k !== 'apiConfig')),
+        apiConfig: patch.apiConfig ? { ...current.apiConfig, ...patch.apiConfig } : current.apiConfig,
+        id,
+      };
+      if (patch.incremental === null) delete merged.incremental;
+      // Masks in the patch mean "keep what is stored at this place".
+      const missing: FieldIssue[] = [];
+      for (const pointer of candidatePointers(merged)) {
+        if (getAt(merged, pointer) !== SECRET_MASK) continue;
+        const kept = stored[pointer];
+        if (kept === undefined) missing.push({ field: pointer, message: `send the secret itself; no value is stored for it` });
+        else setAt(merged, pointer, kept);
+      }
+      if (missing.length > 0) throw validationFailed(missing, 'invalid_config');
+      const config = this.parse(merged);
+      const { clean, secrets } = splitSecrets({ ...config, destination: config.destination ?? current.destination });
+      const updated = await tx.query<ConnectionRow>(
+        `UPDATE connections SET name = $3, config = $4::jsonb, secrets = $5, updated_at = now()
+          WHERE org_id = $1 AND id = $2 RETURNING *`,
+        [orgId, id, config.name, JSON.stringify(clean), this.seal(orgId, secrets)],
+      );
+      return toConnection(updated.rows[0]!);
+    });
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    const { rowCount } = await this.db.query('DELETE FROM connections WHERE org_id = $1 AND id = $2', [orgId, id]);
+    if (rowCount === 0) throw notFound('Connection', id);
+  }
+
+  /** Remembers the highest cursor an extract saw; it becomes the cursor only through `commitCursor`. */
+  async saveCursorCandidate(orgId: string, id: string, value: unknown, runId: string): Promise<void> {
+    await this.db.query(
+      'UPDATE connections SET cursor_candidate = $3::jsonb, cursor_candidate_run = $4 WHERE org_id = $1 AND id = $2',
+      [orgId, id, JSON.stringify(value ?? null), runId],
+    );
+  }
+
+  /** Called when the data of run `runId` is committed: its candidate becomes the cursor, and the run's start the last run time. */
+  async commitCursor(orgId: string, id: string, runId: string, runStartedAt: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE connections
+          SET cursor_value = CASE WHEN cursor_candidate_run = $3 THEN cursor_candidate ELSE cursor_value END,
+              cursor_candidate = CASE WHEN cursor_candidate_run = $3 THEN NULL ELSE cursor_candidate END,
+              cursor_candidate_run = CASE WHEN cursor_candidate_run = $3 THEN NULL ELSE cursor_candidate_run END,
+              last_run_at = GREATEST(last_run_at, $4)
+        WHERE org_id = $1 AND id = $2`,
+      [orgId, id, runId, runStartedAt],
+    );
+  }
+
+  private async row(orgId: string, id: string): Promise<ConnectionRow> {
+    const { rows } = await this.db.query<ConnectionRow>('SELECT * FROM connections WHERE org_id = $1 AND id = $2', [orgId, id]);
+    if (!rows[0]) throw notFound('Connection', id);
+    return rows[0];
+  }
+
+  private seal(orgId: string, secrets: Record<string, string>): string | null {
+    return Object.keys(secrets).length === 0 ? null : this.box.seal(JSON.stringify(secrets), sealContext(orgId));
+  }
+
+  private open(orgId: string, sealed: string | null): Record<string, string> {
+    return sealed ? (JSON.parse(this.box.open(sealed, sealContext(orgId))) as Record<string, string>) : {};
+  }
+}
+
+/** Secret pointers of a not-yet-validated merge (the shape may still be wrong; then none are found). */
+function candidatePointers(merged: Record<string, unknown>): string[] {
+  try {
+    const parsed = ConnectionInput.safeParse(merged);
+    return parsed.success ? secretPointers(parsed.data) : [];
+  } catch {
+    return [];
+  }
+}
+
+function stateOf(row: ConnectionRow): ConnectionState {
+  const cursor = row.cursor_value;
+  return {
+    lastRunAt: row.last_run_at ?? undefined,
+    cursor: typeof cursor === 'string' || typeof cursor === 'number' ? cursor : undefined,
+  };
+}
+
+function toConnection(row: ConnectionRow): Connection {
+  const c = row.config;
+  return {
+    ...c,
+    id: row.id,
+    orgId: row.org_id,
+    destination: c.destination!,
+    cursor: row.cursor_value ?? null,
+    lastRunAt: isoOrNull(row.last_run_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** `Shop Orders` → `shop-orders-3kq9zc`: readable, and unique without asking the database. */
+function generateId(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `${slug || 'connection'}-${randomBytes(4).toString('hex')}`;
+}

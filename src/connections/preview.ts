@@ -1,0 +1,61 @@
+import { HttpExtraction, type RequestLogEntry } from '../connectors/http/extract.js';
+import type { StopReason } from '../connectors/http/paginators/index.js';
+import type { HttpClient } from '../connectors/http/transport/index.js';
+import { createMapper, type RejectedRecord, type SchemaColumn } from '../mapping/index.js';
+import type { ConnectionConfig } from './connection.schema.js';
+import type { ConnectionState } from './connections.service.js';
+
+export interface PreviewResult {
+  records: Record<string, unknown>[];
+  raw: unknown[];
+  schema: SchemaColumn[];
+  requests: RequestLogEntry[];
+  rejected: RejectedRecord[];
+  stopReason: StopReason | null;
+  /** Where the records were found (the configured recordsPath, or the one detected). */
+  recordsPath: string | null;
+}
+
+/** How much a preview reads: enough to show the shape, little enough to answer in seconds. */
+export const PREVIEW_RECORDS = 50;
+const PREVIEW_PAGES = 5;
+const PREVIEW_REJECTED = 50;
+
+/**
+ * Reads the first records of a source and maps them, writing nothing: what
+ * the "Test" button of the connection form shows.
+ */
+export async function previewConnection(
+  config: ConnectionConfig,
+  state: ConnectionState,
+  client: HttpClient,
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<PreviewResult> {
+  const mapper = createMapper(config.fieldMappings);
+  const extraction = new HttpExtraction(config, { now: new Date(), ...state }, client, {
+    maxRecords: PREVIEW_RECORDS,
+    maxPages: PREVIEW_PAGES,
+    signal: options.signal,
+  });
+  const raw: unknown[] = [];
+  const records: Record<string, unknown>[] = [];
+  const rejected: RejectedRecord[] = [];
+  for await (const batch of extraction.batches()) {
+    for (const record of batch) {
+      if (raw.length >= PREVIEW_RECORDS) break;
+      raw.push(record);
+      const mapped = mapper.map(record);
+      if (mapped.ok) records.push(mapped.row);
+      else if (rejected.length < PREVIEW_REJECTED) rejected.push(mapped.rejected);
+    }
+  }
+  return {
+    records,
+    raw,
+    schema: mapper.columns(),
+    requests: extraction.requests,
+    rejected,
+    stopReason: extraction.stopReason ?? null,
+    recordsPath: extraction.recordsPath ?? null,
+  };
+}

@@ -1,0 +1,84 @@
+import { SECRET_MASK } from './mask.js';
+import { looksSecret } from '../connectors/http/config.schema.js';
+import type { ConnectionConfig } from './connection.schema.js';
+
+export { SECRET_MASK } from './mask.js';
+
+/**
+ * Where secrets sit inside a connection, as dotted pointers
+ * (`apiConfig.auth.token`, `apiConfig.headers.X-Api-Key`,
+ * `parameters.2.value`). Auth secrets always; free headers and parameters
+ * when their name looks like a credential (`looksSecret`).
+ */
+export function secretPointers(c: ConnectionConfig): string[] {
+  const pointers: string[] = [];
+  const auth = c.apiConfig.auth;
+  switch (auth.type) {
+    case 'bearer':
+      pointers.push('apiConfig.auth.token');
+      break;
+    case 'basic':
+      pointers.push('apiConfig.auth.password');
+      break;
+    case 'apiKey':
+      pointers.push('apiConfig.auth.value');
+      break;
+    case 'oauth2ClientCredentials':
+      pointers.push('apiConfig.auth.clientSecret');
+      break;
+    case 'none':
+      break;
+  }
+  for (const name of Object.keys(c.apiConfig.headers)) if (looksSecret(name)) pointers.push(`apiConfig.headers.${name}`);
+  c.parameters.forEach((p, i) => {
+    if (looksSecret(p.name)) pointers.push(`parameters.${i}.value`);
+  });
+  return pointers;
+}
+
+type Json = Record<string, unknown>;
+
+function walk(root: Json, pointer: string): { parent: Json; key: string } | undefined {
+  const parts = pointer.split('.');
+  // Header names may contain dots; everything after `headers.` is the name.
+  const headers = parts.indexOf('headers');
+  const keys = headers >= 0 ? [...parts.slice(0, headers + 1), parts.slice(headers + 1).join('.')] : parts;
+  let node: unknown = root;
+  for (const key of keys.slice(0, -1)) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Json)[key];
+  }
+  if (!node || typeof node !== 'object') return undefined;
+  return { parent: node as Json, key: keys[keys.length - 1]! };
+}
+
+export const getAt = (root: object, pointer: string): unknown => {
+  const at = walk(root as Json, pointer);
+  return at ? at.parent[at.key] : undefined;
+};
+
+export const setAt = (root: object, pointer: string, value: unknown): void => {
+  const at = walk(root as Json, pointer);
+  if (at) at.parent[at.key] = value;
+};
+
+/** Splits a connection into its config without secrets (stored as JSON) and the secrets (stored sealed). */
+export function splitSecrets(c: ConnectionConfig): { clean: ConnectionConfig; secrets: Record<string, string> } {
+  const clean = structuredClone(c);
+  const secrets: Record<string, string> = {};
+  for (const pointer of secretPointers(c)) {
+    const value = getAt(c, pointer);
+    if (typeof value === 'string') {
+      secrets[pointer] = value;
+      setAt(clean, pointer, SECRET_MASK);
+    }
+  }
+  return { clean, secrets };
+}
+
+/** Puts stored secrets back into a clean config. */
+export function joinSecrets(clean: ConnectionConfig, secrets: Record<string, string>): ConnectionConfig {
+  const full = structuredClone(clean);
+  for (const [pointer, value] of Object.entries(secrets)) setAt(full, pointer, value);
+  return full;
+}
