@@ -98,6 +98,25 @@ describeEachDatabase('Connections API', (fx) => {
     expect(refused.json().error.message).toContain('/bearer');
   });
 
+  it('keeps API keys, client secrets and credential parameters out of the audit trail, even from invalid bodies', async () => {
+    const body = {
+      name: 'keys',
+      apiConfig: { baseUrl: `${api.url}/apikey-query`, auth: { type: 'apiKey', in: 'query', name: 'api_key', value: 'audit-key-1' } },
+      parameters: [{ name: 'access_token', in: 'query', value: 'audit-param-2' }],
+    };
+    expect((await post('/api/connections', body)).statusCode).toBe(201);
+    // Invalid: fails the schema before the handler runs, and must still be masked.
+    expect((await post('/api/connections', { ...body, apiConfig: { ...body.apiConfig, baseUrl: 'nope' } })).statusCode).toBe(422);
+    // The fake API refuses this key (403): the preview fails, and its audit record must still be masked.
+    expect((await post('/api/connections/preview', body)).statusCode).toBe(422);
+    await t.services.audit.flush();
+    const events = await t.services.audit.list('acme', { action: 'connection.' });
+    const dump = JSON.stringify(events);
+    expect(dump).not.toContain('audit-key-1');
+    expect(dump).not.toContain('audit-param-2');
+    expect(events.filter((e) => e.outcome === 'failed').length).toBeGreaterThan(0);
+  });
+
   it('refuses the mask where no secret is stored', async () => {
     const res = await post('/api/connections', { name: 'x', apiConfig: { baseUrl: `${api.url}/bearer`, auth: { type: 'bearer', token: '********' } } });
     expect(res.statusCode).toBe(422);
@@ -118,6 +137,11 @@ describeEachDatabase('Connections API', (fx) => {
     expect(res.json().error.code).toBe('invalid_config');
     expect(fields).toEqual(expect.arrayContaining(['name', 'apiConfig.baseUrl', 'apiConfig.pagination.cursorPath', 'apiConfig.recordsPath', 'fieldMappings.1.type']));
 
+    // A URL that does not parse at all is a field error too, not a crash.
+    const garbage = await post('/api/connections', { name: 'g', apiConfig: { baseUrl: 'not a url' } });
+    expect(garbage.statusCode).toBe(422);
+    expect(garbage.json().error.details.issues).toEqual([{ field: 'apiConfig.baseUrl', message: expect.stringContaining('http://') }]);
+
     const semantic = await post('/api/connections', {
       name: 'semantic',
       apiConfig: { baseUrl: `${api.url}/users/{userId}`, pagination: { type: 'cursor', cursorPath: '$.meta[' } },
@@ -134,6 +158,32 @@ describeEachDatabase('Connections API', (fx) => {
       expect.arrayContaining(['apiConfig.baseUrl', 'parameters.0.value', 'destination.primaryKey', 'apiConfig.pagination.cursorPath']),
     );
     expect(semanticFields.some((f) => f.startsWith('fieldMappings.1'))).toBe(true);
+  });
+
+  it('answers malformed connection bodies with a 4xx, never a 500', async () => {
+    const bodies: unknown[] = [
+      [],
+      'text',
+      42,
+      { name: 'x' },
+      { name: 'x', apiConfig: null },
+      { name: 'x', apiConfig: { baseUrl: 'http://[::1' } },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users`, auth: { type: 'oauth2ClientCredentials' } } },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users`, pagination: { type: 'page', pageSize: -1 } } },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users`, headers: { 'bad header': 'v' } } },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users`, recordsPath: '$[' } },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users` }, fieldMappings: [{ source: '$.a', target: '__proto__' }] },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users` }, fieldMappings: [{ source: '$..[?(@.constructor())]', target: 'a', type: 'json' }] },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users` }, parameters: [{ name: 'p', value: "{% include 'x' %}" }] },
+      { name: 'x', apiConfig: { baseUrl: `${api.url}/users` }, destination: { table: 'Bad Table' } },
+    ];
+    for (const body of bodies) {
+      for (const url of ['/api/connections', '/api/connections/preview']) {
+        const res = await t.app.inject({ method: 'POST', url, headers: { ...bearer(acme.token), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        expect(res.statusCode, `${url} ${JSON.stringify(body)}: ${res.body}`).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode, `${url} ${JSON.stringify(body)}: ${res.body}`).toBeLessThan(500);
+      }
+    }
   });
 
   it("keeps organisations apart: org B cannot read, change, preview or delete org A's connection", async () => {

@@ -11,6 +11,8 @@ declare module 'fastify' {
     audit?: string | false;
     /** The error code for a body that fails its schema: `invalid_config` (422) for configuration documents. Unset: 400. */
     bodyErrorCode?: 'invalid_config';
+    /** Masks what the generic redaction cannot see before the body goes to the audit trail (valid or not). */
+    auditBody?: (body: unknown) => unknown;
   }
   interface FastifyRequest {
     /** The authenticated caller; set on every non-public /api route before the handler runs. */

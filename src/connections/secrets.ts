@@ -82,3 +82,33 @@ export function joinSecrets(clean: ConnectionConfig, secrets: Record<string, str
   for (const [pointer, value] of Object.entries(secrets)) setAt(full, pointer, value);
   return full;
 }
+
+/** Auth fields that are not secret; every other field of `apiConfig.auth` is masked in audit records. */
+const PUBLIC_AUTH_FIELDS = new Set(['type', 'in', 'name', 'username', 'tokenUrl', 'clientId', 'scope', 'clientAuth']);
+
+/**
+ * A copy of an untrusted, possibly invalid connection body with every secret
+ * masked, for the audit trail: the generic redaction goes by key names, and
+ * an API key sits under the innocent name `value`.
+ */
+export function maskConnectionBody(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const copy = structuredClone(body) as Record<string, unknown>;
+  const api = copy.apiConfig as Record<string, unknown> | undefined;
+  if (api && typeof api === 'object') {
+    const auth = api.auth as Record<string, unknown> | undefined;
+    if (auth && typeof auth === 'object') {
+      for (const key of Object.keys(auth)) if (!PUBLIC_AUTH_FIELDS.has(key)) auth[key] = SECRET_MASK;
+    }
+    const headers = api.headers as Record<string, unknown> | undefined;
+    if (headers && typeof headers === 'object') {
+      for (const key of Object.keys(headers)) if (looksSecret(key)) headers[key] = SECRET_MASK;
+    }
+  }
+  if (Array.isArray(copy.parameters)) {
+    for (const p of copy.parameters as Record<string, unknown>[]) {
+      if (p && typeof p === 'object' && typeof p.name === 'string' && looksSecret(p.name)) p.value = SECRET_MASK;
+    }
+  }
+  return copy;
+}

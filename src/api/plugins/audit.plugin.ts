@@ -10,10 +10,11 @@ const outcomeOf = (status: number): AuditOutcome => (status < 400 ? 'success' : 
 /** What the caller sent, without empty parts; secrets are masked by the audit service. */
 function inputOf(request: FastifyRequest): Record<string, unknown> | undefined {
   const input: Record<string, unknown> = {};
+  const maskBody = request.routeOptions.config?.auditBody;
   for (const [key, value] of [
     ['params', request.params],
     ['query', request.query],
-    ['body', request.body],
+    ['body', maskBody ? maskBody(request.body) : request.body],
   ] as const) {
     if (value !== undefined && value !== null && !(typeof value === 'object' && Object.keys(value).length === 0)) input[key] = value;
   }

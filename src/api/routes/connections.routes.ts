@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Connection, ConnectionInput, ConnectionPatch, previewConnection } from '../../connections/index.js';
+import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, previewConnection } from '../../connections/index.js';
 import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
 import type { Services } from '../../services.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
@@ -26,7 +26,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
   app.post(
     '/api/connections',
     {
-      config: { auth: 'editor', audit: 'connection.create', bodyErrorCode: 'invalid_config' },
+      config: { auth: 'editor', audit: 'connection.create', bodyErrorCode: 'invalid_config', auditBody: maskConnectionBody },
       schema: { tags: ['connections'], summary: 'Create a connection', body: ConnectionInput, response: { 201: Connection, ...authErrors, 409: ErrorResponse, 422: ErrorResponse } },
     },
     async (request, reply) => {
@@ -50,7 +50,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
   app.post(
     '/api/connections/preview',
     {
-      config: { auth: 'editor', audit: 'connection.preview', bodyErrorCode: 'invalid_config' },
+      config: { auth: 'editor', audit: 'connection.preview', bodyErrorCode: 'invalid_config', auditBody: maskConnectionBody },
       schema: {
         tags: ['connections'],
         summary: 'Preview an unsaved connection: read its first records and map them, writing nothing',
@@ -76,7 +76,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
   app.patch(
     '/api/connections/:id',
     {
-      config: { auth: 'editor', audit: 'connection.update', bodyErrorCode: 'invalid_config' },
+      config: { auth: 'editor', audit: 'connection.update', bodyErrorCode: 'invalid_config', auditBody: maskConnectionBody },
       schema: {
         tags: ['connections'],
         summary: 'Change a connection; a secret sent back as ******** keeps its stored value',

@@ -6,10 +6,20 @@ import { z } from 'zod';
  * defaults the form shows.
  */
 
-const HttpUrl = z.string().trim().url({ message: 'must be an absolute http:// or https:// URL' }).refine(
-  (v) => ['http:', 'https:'].includes(new URL(v).protocol),
-  { message: 'must start with http:// or https://' },
-);
+const HttpUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      // One check, never throwing: zod runs every refinement, even after an earlier one failed.
+      try {
+        return ['http:', 'https:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an absolute URL starting with http:// or https://' },
+  );
 
 const JsonPath = z
   .string()

@@ -23,8 +23,10 @@ describe('templates', () => {
     expect(() => renderTemplate('{{ now | nosuchfilter }}', scope, 'p')).toThrow();
   });
 
-  it('reports broken templates', () => {
+  it('reports broken templates, and refuses the tags that read files when the template is checked', () => {
     expect(checkTemplate('{{ unclosed')).toBeTruthy();
+    expect(checkTemplate("{% render 'x' %}")).toMatch(/not available/);
+    expect(checkTemplate("{% include 'x' %}")).toMatch(/not available/);
     expect(checkTemplate("{{ now | date: '%Y' }}")).toBeUndefined();
   });
 

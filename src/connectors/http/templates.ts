@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 import { UserError } from '../../errors/index.js';
 import type { TemplateContext } from './config.schema.js';
 
@@ -18,6 +18,23 @@ const engine = new Liquid({
   memoryLimit: 1_000_000,
   cache: 500,
 });
+
+// Templates live in a connection, never in files: the tags that read other templates fail when parsed,
+// so a connection using them is refused when saved rather than when it runs.
+for (const name of ['include', 'render', 'layout']) {
+  engine.registerTag(
+    name,
+    class extends Tag {
+      constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
+        super(token, remain, liquid);
+        throw new Error(`the {% ${name} %} tag is not available in Sluice templates`);
+      }
+      *render(): Generator<unknown, void, unknown> {
+        // Never reached: the constructor refuses the tag.
+      }
+    },
+  );
+}
 
 /** What a template sees: `now`, `last_run_at`, `cursor` (ISO strings for dates; '' when unknown). */
 export function templateScope(context: TemplateContext): Record<string, unknown> {
