@@ -178,12 +178,8 @@ export class ConnectionsService {
 
 /** Secret pointers of a not-yet-validated merge (the shape may still be wrong; then none are found). */
 function candidatePointers(merged: Record<string, unknown>): string[] {
-  try {
-    const parsed = ConnectionInput.safeParse(merged);
-    return parsed.success ? secretPointers(parsed.data) : [];
-  } catch {
-    return [];
-  }
+  const parsed = ConnectionInput.safeParse(merged);
+  return parsed.success ? secretPointers(parsed.data) : [];
 }
 
 function stateOf(row: ConnectionRow): ConnectionState {
