@@ -7,6 +7,8 @@ import { ConnectionsService } from './connections/index.js';
 import { createHttpClient, type HttpClient } from './connectors/http/transport/index.js';
 import type { Logger } from './logger.js';
 import { resolveSecretKey, SecretBox } from './secrets/index.js';
+import { createWarehouse, type Warehouse } from './stores/warehouse/index.js';
+import path from 'node:path';
 
 /**
  * The domain services, plain objects wired once per process. The HTTP API,
@@ -24,6 +26,8 @@ export interface Services {
   connections: ConnectionsService;
   /** Outbound access to source APIs: one pooled, SSRF-guarded HTTP client per process. */
   sources: { client: HttpClient };
+  /** Each organisation's typed tables: its own database on a server, its own schema when embedded. */
+  warehouse: Warehouse;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -42,6 +46,12 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
   const tokens = new TokensService(db);
   const audit = new AuditService(db, logger.child({ component: 'audit' }));
   const client = createHttpClient({ policy: config.sources });
+  const warehouse = createWarehouse({
+    db,
+    database: config.database,
+    prefix: config.warehousePrefix,
+    spoolDir: path.join(config.dataDir, 'tmp'),
+  });
   return {
     config,
     db,
@@ -53,10 +63,12 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     startupMigrations: options.startupMigrations,
     connections: new ConnectionsService(db, options.secretBox),
     sources: { client },
+    warehouse,
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
       await audit.flush();
       await client.close();
+      await warehouse.close();
       await db.close();
     },
   };

@@ -20,7 +20,7 @@ describeEachDatabase('HTTP API', (fx) => {
   let globex: { token: string; userId: string; email: string };
 
   beforeAll(async () => {
-    t = await createTestApp(fx.db);
+    t = await createTestApp(fx);
     acme = await t.orgWithUser('acme', 'admin');
     globex = await t.orgWithUser('globex', 'admin');
   });
@@ -266,7 +266,7 @@ describeEachDatabase('HTTP API', (fx) => {
 describeEachDatabase('HTTP API with CORS configured', (fx) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(fx.db, { SLUICE_CORS_ORIGINS: 'https://app.example.com' });
+    t = await createTestApp(fx, { SLUICE_CORS_ORIGINS: 'https://app.example.com' });
   });
   afterAll(async () => t?.close());
 

@@ -22,7 +22,7 @@ describeEachDatabase('Connections API', (fx) => {
 
   beforeAll(async () => {
     api = await startFakeApi();
-    t = await createTestApp(fx.db);
+    t = await createTestApp(fx);
     acme = await t.orgWithUser('acme', 'editor');
     globex = await t.orgWithUser('globex', 'admin');
   });
@@ -445,7 +445,7 @@ describeEachDatabase('Connections API with the default private-address guard', (
   let token: string;
   beforeAll(async () => {
     api = await startFakeApi();
-    t = await createTestApp(fx.db, { SLUICE_HTTP_ALLOW_PRIVATE: 'false' });
+    t = await createTestApp(fx, { SLUICE_HTTP_ALLOW_PRIVATE: 'false' });
     token = (await t.orgWithUser('acme', 'editor')).token;
   });
   afterAll(async () => {

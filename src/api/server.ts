@@ -17,6 +17,7 @@ import { authPlugin } from './plugins/auth.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
+import { tablesRoutes } from './routes/tables.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { controlRoutes } from './routes/control.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -100,6 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(tokensRoutes, { services });
   await app.register(auditRoutes, { services });
   await app.register(connectionsRoutes, { services });
+  await app.register(tablesRoutes, { services });
   if (options.controlSecret) await app.register(controlRoutes, { services });
 
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -1,4 +1,6 @@
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
 import type { Database, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
 import { withTimeout } from './rows.js';
@@ -40,9 +42,25 @@ export class PostgresDatabase implements Database {
     await wrapConnect(() => this.#pool.query(sql));
   }
 
+  async copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
+    const client = await wrapConnect(() => this.#pool.connect());
+    try {
+      const copied = await copyInto(client, sql, source);
+      client.release();
+      return copied;
+    } catch (error) {
+      // The server has answered the failed COPY by now, but a connection that saw one is not worth trusting.
+      client.release(error as Error);
+      throw error;
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await wrapConnect(() => this.#pool.connect());
     const tx: Queryable = {
+      copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>) {
+        return copyInto(client, sql, source);
+      },
       async query<R>(sql: string, params: readonly unknown[] = []) {
         const result = await client.query(sql, params as unknown[]);
         return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
@@ -74,6 +92,21 @@ export class PostgresDatabase implements Database {
   async close(): Promise<void> {
     await this.#pool.end();
   }
+}
+
+/**
+ * How much COPY data may wait in memory before the source is asked to pause:
+ * enough that the next chunk is being prepared while the socket still has
+ * data to send, small enough to keep memory flat.
+ */
+const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Streams `source` into `COPY … FROM STDIN` on one connection; the pipeline applies backpressure both ways. */
+async function copyInto(client: pg.PoolClient, sql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
+  const stream = client.query(copyFromStream(sql, { highWaterMark: COPY_BUFFER_BYTES }));
+  // A source that throws destroys the stream, which sends CopyFail: the server discards the rows.
+  await pipeline(source, stream);
+  return stream.rowCount;
 }
 
 /** Network failures and "the server is starting up": worth another try later. */

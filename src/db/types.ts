@@ -18,6 +18,19 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk-loads rows with `COPY … FROM STDIN` (text format), streaming
+   * `source` with backpressure; returns the number of rows copied. All or
+   * nothing: outside a transaction the copy runs in one of its own.
+   *
+   * Rows must end with a newline (the last one may omit it) and newlines
+   * inside values must be escaped (`\n`), as the text format requires: the
+   * embedded database feeds the input in statements of at most
+   * COPY_CHUNK_BYTES cut at row ends, so it refuses `FORMAT csv` and `binary`,
+   * whose row ends cannot be found without parsing. The server takes any
+   * format.
+   */
+  copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
 }
 
 export interface Database extends Queryable {

@@ -103,6 +103,9 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'source_server_error':
     case 'source_pagination_loop':
     case 'source_rate_limited':
+    case 'file_empty':
+    case 'file_malformed':
+    case 'file_unsupported':
     case 'data_dir_locked':
     case 'port_in_use':
     case 'database_refused':

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildServer } from '../../src/api/index.js';
@@ -23,9 +26,21 @@ export interface TestApp {
 let counter = 0;
 
 /** A real server on a real database, bootstrapped like a first start; requests go through `app.inject()`. */
-export async function createTestApp(db: Database, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+export async function createTestApp(fixture: { db: Database; url: string | undefined }, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const { db } = fixture;
   // Fake source APIs in tests listen on loopback, which the SSRF guard refuses by default.
-  const config = parseConfig({ NODE_ENV: 'test', SLUICE_LOGIN_FAILURE_DELAY_MS: '0', SLUICE_HTTP_ALLOW_PRIVATE: 'true', ...env }, process.cwd());
+  const config = parseConfig(
+    {
+      NODE_ENV: 'test',
+      SLUICE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'sluice-app-')),
+      SLUICE_LOGIN_FAILURE_DELAY_MS: '0',
+      SLUICE_HTTP_ALLOW_PRIVATE: 'true',
+      // The settings must describe the database the test opened (the warehouse reaches per-org databases from them).
+      ...(fixture.url ? { DATABASE_URL: fixture.url } : {}),
+      ...env,
+    },
+    process.cwd(),
+  );
   const services = createServices(config, db, silentLogger(), { secretBox: new SecretBox('test secret key of at least thirty-two characters') });
   const adminPassword = 'admin-password-1';
   const first = await bootstrapFirstAdmin(db, services, { email: 'admin@example.com', password: adminPassword });
@@ -58,6 +73,7 @@ export async function createTestApp(db: Database, env: NodeJS.ProcessEnv = {}): 
       await app.close();
       await services.audit.flush();
       await services.sources.client.close();
+      await services.warehouse.close();
     },
   };
 }

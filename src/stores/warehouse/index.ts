@@ -1,0 +1,24 @@
+/**
+ * The warehouse: each organisation's typed tables in PostgreSQL, created
+ * and evolved from a schema, loaded with COPY, read by the Data API.
+ * See README.md.
+ */
+export { createWarehouse, type Warehouse, type WarehouseOptions } from './warehouse.js';
+export {
+  LoadOptions,
+  LoadRejectedRow,
+  PageOptions,
+  RejectedEntry,
+  RowsOptions,
+  TableSummary,
+  WriteMode,
+  type EnsureTableOptions,
+  type LoadBatch,
+  type LoadResult,
+  type RejectedPage,
+  type RowsPage,
+  type TableDefinition,
+  type WarehouseLocation,
+} from './warehouse.schema.js';
+export { PG_TYPES } from './column-types.js';
+export { checkTableName, MAX_TABLE_NAME_LENGTH, quoteIdent, qualify, rejectedTableName } from './identifiers.js';

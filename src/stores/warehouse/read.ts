@@ -1,0 +1,126 @@
+import { iso } from '../../db/index.js';
+import { notFound, validationFailed } from '../../errors/index.js';
+import type { ColumnType } from '../../mapping/index.js';
+import { readTable, type PhysicalTable } from './catalog.js';
+import { readNumber, selectExpression } from './column-types.js';
+import { checkOrgId, isTableName, qualify, quoteIdent, rejectedTableName } from './identifiers.js';
+import type { WarehouseContext } from './load.js';
+import { listMetadata, readMetadata } from './metadata.js';
+import {
+  PageOptions,
+  RowsOptions,
+  type RejectedEntry,
+  type RejectedPage,
+  type RowsPage,
+  type TableSummary,
+  type WarehouseLocation,
+} from './warehouse.schema.js';
+
+/**
+ * Reads for the Data API. A table is found through the organisation's own
+ * entries in `warehouse_tables` first, so a name that is not the caller's
+ * is `not_found` whatever exists elsewhere, then read from the
+ * organisation's own database or schema.
+ */
+
+export async function listTables(ctx: WarehouseContext, orgId: string): Promise<TableSummary[]> {
+  return listMetadata(ctx.metadata, checkOrgId(orgId));
+}
+
+async function openTable(ctx: WarehouseContext, orgId: string, table: string): Promise<{ location: WarehouseLocation; physical: PhysicalTable }> {
+  checkOrgId(orgId);
+  if (!isTableName(table) || (await readMetadata(ctx.metadata, orgId, table)) === null) throw notFound('Table', String(table));
+  const location = await ctx.locations.get(orgId);
+  const physical = await readTable(location.db, location.schema, table);
+  if (physical === null) throw notFound('Table', table);
+  return { location, physical };
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown): T {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw validationFailed(parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'options', message: i.message })));
+}
+
+/** Sluice's own columns as the Data API shows them. */
+const SLUICE_READ_COLUMNS: { name: string; type: ColumnType | 'row_number' }[] = [
+  { name: '_sluice_run_id', type: 'string' },
+  { name: '_sluice_source_id', type: 'string' },
+  { name: '_sluice_row_number', type: 'row_number' },
+  { name: '_sluice_loaded_at', type: 'timestamp' },
+];
+
+// Ties broken by load and source order, so pages do not overlap or skip rows.
+const TIE_BREAK = ['_sluice_loaded_at', '_sluice_source_id', '_sluice_row_number'];
+
+export async function readRows(ctx: WarehouseContext, orgId: string, table: string, input: RowsOptions | undefined): Promise<RowsPage> {
+  const options = parse(RowsOptions, input);
+  const { location, physical } = await openTable(ctx, orgId, table);
+  const columns = [...physical.columns, ...SLUICE_READ_COLUMNS.filter((c) => physical.sluiceColumns.has(c.name))];
+  const names = new Set(columns.map((c) => c.name));
+
+  const order: string[] = [];
+  if (options.orderBy !== undefined && options.orderBy !== '') {
+    const descending = options.orderBy.startsWith('-');
+    const name = descending ? options.orderBy.slice(1) : options.orderBy;
+    if (!names.has(name)) {
+      throw validationFailed([{ field: 'orderBy', message: `table "${table}" has no column ${JSON.stringify(name)}; it has ${[...names].join(', ')}` }]);
+    }
+    order.push(`t.${quoteIdent(name)}${descending ? ' DESC' : ''}`);
+  }
+  // Qualified with the table's alias: the bare name would sort by the output column, which may be text.
+  for (const name of TIE_BREAK) if (names.has(name)) order.push(`t.${quoteIdent(name)}`);
+
+  const from = qualify(location.schema, table);
+  const numeric = columns.filter((c) => c.type === 'integer' || c.type === 'number').map((c) => c.name);
+  return location.db.transaction(async (tx) => {
+    // One snapshot for the page and the total.
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const { rows } = await tx.query<Record<string, unknown>>(
+      `SELECT ${columns.map((c) => selectExpression(c.name, c.type)).join(', ')} FROM ${from} AS t
+        ${order.length > 0 ? `ORDER BY ${order.join(', ')}` : ''} LIMIT $1 OFFSET $2`,
+      [options.limit, options.offset],
+    );
+    const { rows: count } = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`);
+    for (const row of rows) for (const name of numeric) row[name] = readNumber(row[name] as string | null);
+    return { rows, total: Number(count[0]!.n) };
+  });
+}
+
+interface RejectedRow {
+  raw: unknown;
+  field: string | null;
+  reason: string;
+  run_id: string | null;
+  source_id: string | null;
+  row_number: number | null;
+  rejected_at: Date | string;
+}
+
+export async function readRejected(ctx: WarehouseContext, orgId: string, table: string, input: PageOptions | undefined): Promise<RejectedPage> {
+  const options = parse(PageOptions, input);
+  const { location } = await openTable(ctx, orgId, table);
+  const from = qualify(location.schema, rejectedTableName(table));
+  return location.db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const { rows } = await tx.query<RejectedRow>(
+      `SELECT raw, field, reason, run_id, source_id, row_number, rejected_at FROM ${from} ORDER BY id LIMIT $1 OFFSET $2`,
+      [options.limit, options.offset],
+    );
+    const { rows: count } = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`);
+    return {
+      rows: rows.map(
+        (r): RejectedEntry => ({
+          raw: r.raw,
+          field: r.field,
+          reason: r.reason,
+          runId: r.run_id,
+          sourceId: r.source_id,
+          rowNumber: r.row_number,
+          rejectedAt: iso(r.rejected_at),
+        }),
+      ),
+      total: Number(count[0]!.n),
+    };
+  });
+}

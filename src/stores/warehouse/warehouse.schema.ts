@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Database } from '../../db/index.js';
+import { ColumnType, SchemaColumn } from '../../mapping/index.js';
+
+/** How a load writes its rows (see README.md). */
+export const WriteMode = z.enum(['append', 'replace', 'upsert']);
+export type WriteMode = z.infer<typeof WriteMode>;
+
+/** A row that was not loaded, as the mapper or reader reports it. */
+export const LoadRejectedRow = z.object({
+  raw: z.unknown(),
+  field: z.string().nullable(),
+  reason: z.string(),
+  rowNumber: z.number().int().optional(),
+});
+export type LoadRejectedRow = z.infer<typeof LoadRejectedRow>;
+
+/**
+ * One batch of a load. `rows` hold values as src/mapping coerces them, keyed
+ * by column name. `rowNumbers`, when given, are the source's row numbers of
+ * `rows` (same length), kept in `_sluice_row_number` for lineage; without
+ * them rows are numbered by arrival, 1-based, across the whole load.
+ */
+export interface LoadBatch {
+  rows: readonly Record<string, unknown>[];
+  rejected: readonly LoadRejectedRow[];
+  rowNumbers?: readonly number[] | undefined;
+}
+
+export const LoadOptions = z.object({
+  writeMode: WriteMode,
+  /** Columns of the key; required for upsert unless the table already has one. */
+  primaryKey: z.array(z.string()).min(1).max(32).optional(),
+  /** The schema of this load's rows; the table is created or evolved to hold it. */
+  columns: z.array(SchemaColumn).max(1590),
+  /** Kept in `_sluice_run_id` and in the rejected rows. */
+  runId: z.string().min(1).max(200),
+  /** A file id or a run id: loading the same source again replaces its rows instead of adding them. */
+  sourceId: z.string().min(1).max(200),
+});
+export type LoadOptions = z.input<typeof LoadOptions>;
+
+export interface LoadResult {
+  /** Rows written (for upsert and keyed tables, duplicates of a key within the load count once each). */
+  loaded: number;
+  /** Rows sent to `<table>__rejected`, those the batches carried and those that did not fit. */
+  rejected: number;
+}
+
+export interface EnsureTableOptions {
+  primaryKey?: readonly string[] | undefined;
+}
+
+/** A table as the warehouse keeps it, Sluice's own `_sluice_*` columns excluded. */
+export interface TableDefinition {
+  name: string;
+  columns: SchemaColumn[];
+  primaryKey: string[] | null;
+  /** What this call changed: whether it created the table, the columns it added and those it widened. */
+  created: boolean;
+  added: string[];
+  widened: { name: string; from: ColumnType; to: ColumnType }[];
+}
+
+/** One entry of `GET /api/tables` (CONTRACT.md, Data). */
+export const TableSummary = z.object({
+  name: z.string(),
+  rowCount: z.number().int(),
+  rejectedCount: z.number().int(),
+  columns: z.array(z.object({ name: z.string(), type: ColumnType })),
+  primaryKey: z.array(z.string()).nullable(),
+  updatedAt: z.iso.datetime(),
+});
+export type TableSummary = z.infer<typeof TableSummary>;
+
+export const PageOptions = z.object({
+  limit: z.number().int().min(1).max(10_000).default(100),
+  offset: z.number().int().min(0).default(0),
+});
+export type PageOptions = z.input<typeof PageOptions>;
+
+export const RowsOptions = PageOptions.extend({
+  /** A column of the table, `_sluice_*` included; `-name` sorts descending. */
+  orderBy: z.string().max(70).optional(),
+});
+export type RowsOptions = z.input<typeof RowsOptions>;
+
+/** Values are JSON-safe: int8 and numeric as numbers when exact, else strings; dates `YYYY-MM-DD`; timestamps ISO UTC. */
+export interface RowsPage {
+  rows: Record<string, unknown>[];
+  total: number;
+}
+
+export const RejectedEntry = z.object({
+  raw: z.unknown(),
+  field: z.string().nullable(),
+  reason: z.string(),
+  runId: z.string().nullable(),
+  sourceId: z.string().nullable(),
+  rowNumber: z.number().int().nullable(),
+  rejectedAt: z.iso.datetime(),
+});
+export type RejectedEntry = z.infer<typeof RejectedEntry>;
+
+export interface RejectedPage {
+  rows: RejectedEntry[];
+  total: number;
+}
+
+/** Where an organisation's tables live: the database to query and the schema that qualifies each table. */
+export interface WarehouseLocation {
+  db: Database;
+  schema: string;
+}

@@ -1,0 +1,111 @@
+import os from 'node:os';
+import type { DatabaseConfig } from '../../config/index.js';
+import type { Database } from '../../db/index.js';
+import type { SchemaColumn } from '../../mapping/index.js';
+import { KeyedMutex } from './feed.js';
+import { checkOrgId } from './identifiers.js';
+import { ensureTable, loadTable, type WarehouseContext } from './load.js';
+import { Locations } from './locations.js';
+import { listTables, readRejected, readRows } from './read.js';
+import type {
+  EnsureTableOptions,
+  LoadBatch,
+  LoadOptions,
+  LoadResult,
+  PageOptions,
+  RejectedPage,
+  RowsOptions,
+  RowsPage,
+  TableDefinition,
+  TableSummary,
+  WarehouseLocation,
+} from './warehouse.schema.js';
+
+/**
+ * Each organisation's typed tables in PostgreSQL (see README.md). The engine
+ * and the API know this interface only.
+ */
+export interface Warehouse {
+  /** The organisation's database and schema, created on first use. */
+  location(orgId: string): Promise<WarehouseLocation>;
+  /** Creates `table` for `columns`, or evolves it: new columns added, types widened, never narrowed. */
+  ensureTable(orgId: string, table: string, columns: readonly SchemaColumn[], options?: EnsureTableOptions): Promise<TableDefinition>;
+  /**
+   * Loads batches in one transaction (all or nothing): the table is created
+   * or evolved for `options.columns`, rows are streamed in with COPY, rows
+   * that do not fit and the batches' rejected rows go to `<table>__rejected`.
+   * Always `loaded + rejected` = rows received.
+   */
+  load(orgId: string, table: string, batches: AsyncIterable<LoadBatch>, options: LoadOptions): Promise<LoadResult>;
+  /** The organisation's tables with their columns and counts. */
+  listTables(orgId: string): Promise<TableSummary[]>;
+  /** A page of rows; `not_found` for a table the organisation does not have. */
+  rows(orgId: string, table: string, options?: RowsOptions): Promise<RowsPage>;
+  /** A page of the table's rejected rows, oldest first. */
+  rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage>;
+  /** Closes the organisations' connection pools (not the metadata database). */
+  close(): Promise<void>;
+}
+
+export interface WarehouseOptions {
+  /** The metadata database (holding `orgs` and `warehouse_tables`). */
+  db: Database;
+  /** Its settings: on a server, each organisation's database is reached on the same server. */
+  database: DatabaseConfig;
+  /** `PG_DB_PREFIX`, `orgdata_` by default. */
+  prefix: string;
+  /** Connections per organisation's pool on a server (default 4; idle ones close after 10 s). */
+  poolMax?: number;
+  /**
+   * Embedded only: where a load spools its COPY text before its transaction
+   * (see feed.ts, Spool). Default: the system's temporary directory; the
+   * data directory is the better place when /tmp is memory.
+   */
+  spoolDir?: string;
+}
+
+class PostgresWarehouse implements Warehouse {
+  readonly #ctx: WarehouseContext;
+
+  constructor(options: WarehouseOptions) {
+    this.#ctx = {
+      metadata: options.db,
+      locations: new Locations(options.db, options.database, options.prefix, options.poolMax ?? 4),
+      mutex: new KeyedMutex(),
+      spoolDir: options.spoolDir ?? os.tmpdir(),
+    };
+  }
+
+  async location(orgId: string): Promise<WarehouseLocation> {
+    return this.#ctx.locations.get(checkOrgId(orgId));
+  }
+
+  async ensureTable(orgId: string, table: string, columns: readonly SchemaColumn[], options: EnsureTableOptions = {}): Promise<TableDefinition> {
+    return ensureTable(this.#ctx, checkOrgId(orgId), table, columns, options.primaryKey);
+  }
+
+  async load(orgId: string, table: string, batches: AsyncIterable<LoadBatch>, options: LoadOptions): Promise<LoadResult> {
+    return loadTable(this.#ctx, checkOrgId(orgId), table, batches, options);
+  }
+
+  async listTables(orgId: string): Promise<TableSummary[]> {
+    return listTables(this.#ctx, orgId);
+  }
+
+  async rows(orgId: string, table: string, options?: RowsOptions): Promise<RowsPage> {
+    return readRows(this.#ctx, orgId, table, options);
+  }
+
+  async rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage> {
+    return readRejected(this.#ctx, orgId, table, options);
+  }
+
+  async close(): Promise<void> {
+    return this.#ctx.locations.close();
+  }
+}
+
+/** The warehouse for the configured database: per-organisation databases on a server, schemas when embedded. */
+export function createWarehouse(options: WarehouseOptions): Warehouse {
+  return new PostgresWarehouse(options);
+}
