@@ -1,0 +1,17 @@
+/**
+ * The raw store: records as sources gave them, per organisation and table,
+ * replayable. See README.md.
+ *
+ * The shared conformance suite is not exported here: it imports vitest (a
+ * dev dependency), and everything that imports this file at run time would
+ * load it too. Implementations' tests import `./raw-store.conformance.js`.
+ */
+export type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
+export {
+  PostgresRawStore,
+  DEFAULT_READ_BATCH,
+  MAX_READ_BATCH,
+  MAX_SEGMENT_CHARS,
+  WRITE_CHUNK,
+  type PostgresRawStoreOptions,
+} from './postgres.raw-store.js';

@@ -1,0 +1,432 @@
+import type { Database, Queryable } from '../../db/index.js';
+import { notFound, UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
+import { ColumnName } from '../../mapping/index.js';
+import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
+
+/** Rows per yielded batch when the caller does not say. */
+export const DEFAULT_READ_BATCH = 1000;
+/** The largest batch a read yields: bounds the memory of one page. */
+export const MAX_READ_BATCH = 100_000;
+/**
+ * Records per segment (one stored row). A larger batch is stored as several
+ * segments in one transaction. bench/raw-store.ts measures 1,000, 5,000 and
+ * 20,000; past 5,000 a write gets no faster and a read holds more in memory.
+ */
+export const WRITE_CHUNK = 5000;
+/**
+ * The most JSON text one segment holds (UTF-16 units, as JavaScript counts
+ * them): a chunk of large records is split until each part fits, so a read
+ * never holds more than about this much of one segment.
+ */
+export const MAX_SEGMENT_CHARS = 16 * 1024 * 1024;
+
+export interface PostgresRawStoreOptions {
+  /** Records per segment (default WRITE_CHUNK). */
+  writeChunk?: number;
+}
+
+const MAX_ROW_NUMBER = 2_147_483_647;
+const FOREIGN_KEY_VIOLATION = '23503';
+/** Segment headers a read query considers at once. */
+const SEGMENTS_PER_QUERY = 200;
+
+/**
+ * The first statement of a write: finds or creates the table and the source,
+ * and takes the table row's lock until commit (every writer of the table
+ * waits here, so the next statements see everything written before). The
+ * no-op updates are what make ON CONFLICT lock the row and return its id.
+ */
+const LOCK_TABLE = `
+WITH t AS (
+  INSERT INTO raw_tables AS rt (org_id, table_name) VALUES ($1, $2)
+  ON CONFLICT (org_id, table_name) DO UPDATE SET high_watermark = rt.high_watermark
+  RETURNING rt.id
+), s AS (
+  INSERT INTO raw_sources AS rs (table_id, org_id, source_kind, source_id)
+  SELECT t.id, $1, $3, $4 FROM t
+  ON CONFLICT (table_id, source_kind, source_id) DO UPDATE SET source_kind = rs.source_kind
+  RETURNING rs.id
+)
+SELECT t.id AS table_id, s.id AS source_id FROM t, s`;
+
+/** The row numbers in [$3, $4] the source already has (the idempotency check). */
+const STORED_ROW_NUMBERS = `
+SELECT r FROM raw_segments g, unnest(g.row_numbers) AS r
+ WHERE g.raw_source_id = $1 AND g.org_id = $2 AND g.last_row >= $3 AND g.first_row <= $4 AND r BETWEEN $3 AND $4`;
+
+/** Stores one segment, its watermarks the next $3 of the table's counter. */
+const INSERT_SEGMENT = `
+WITH c AS (
+  UPDATE raw_tables SET high_watermark = high_watermark + $3 WHERE id = $1 AND org_id = $4
+  RETURNING high_watermark - $3 AS base
+)
+INSERT INTO raw_segments (table_id, first_watermark, last_watermark, raw_source_id, org_id, row_count, first_row, last_row, row_numbers, data)
+SELECT $1, c.base + 1, c.base + $3, $2, $4, $3, $5, $6, $7::int[], $8 FROM c`;
+
+/** The table's id, found through its organisation. */
+const TABLE_ID = '(SELECT id FROM raw_tables WHERE org_id = $1 AND table_name = $2)';
+/** The source's id, found through its table and organisation ($3 kind, $4 id). */
+const SOURCE_ID = `(SELECT s.id FROM raw_sources s JOIN raw_tables t ON t.id = s.table_id
+   WHERE t.org_id = $1 AND t.table_name = $2 AND s.org_id = $1 AND s.source_kind = $3 AND s.source_id = $4)`;
+
+type Int8 = number | string;
+
+interface SegmentRow {
+  last_watermark: Int8;
+  row_count: number;
+  raw_source_id: Int8;
+  ingested_at: Date;
+  row_numbers: number[];
+  data: string;
+}
+
+/** What one read covers, fixed when it begins: watermarks in `(since, to]` of one table (and source). */
+interface ReadScope {
+  tableId: number;
+  to: number;
+  sourceId: number | undefined;
+}
+
+/** A chunk of a batch ready to store: its records and their JSON text. */
+interface Chunk {
+  records: readonly RawRecordInput[];
+  json: string;
+}
+
+/**
+ * The raw store in PostgreSQL (embedded PGlite or a server, through the
+ * `Database` interface): segments of records in `raw_segments`. See
+ * README.md for the layout and the measurements behind it.
+ *
+ * The `Database` belongs to the caller; `close()` leaves it open.
+ */
+export class PostgresRawStore implements RawStore {
+  readonly kind = 'postgres' as const;
+  readonly #db: Database;
+  readonly #writeChunk: number;
+
+  constructor(db: Database, options: PostgresRawStoreOptions = {}) {
+    this.#db = db;
+    this.#writeChunk = options.writeChunk ?? WRITE_CHUNK;
+    if (!Number.isInteger(this.#writeChunk) || this.#writeChunk < 1) throw new RangeError('writeChunk must be a positive integer');
+  }
+
+  async writeBatch(orgId: string, table: string, source: RawSource, records: readonly RawRecordInput[]): Promise<number> {
+    checkScope(orgId, table, source);
+    checkRecords(records);
+    if (records.length === 0) return 0;
+    // JSON text is made before the transaction, so the table's lock is held for database work only.
+    const chunks = toChunks(records, this.#writeChunk);
+    try {
+      // One transaction: the batch is stored whole or not at all.
+      return await this.#db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ table_id: Int8; source_id: Int8 }>(LOCK_TABLE, [orgId, table, source.kind, source.id]);
+        const tableId = Number(rows[0]!.table_id);
+        const sourceId = Number(rows[0]!.source_id);
+        let stored = 0;
+        for (const chunk of chunks) stored += await insertChunk(tx, orgId, tableId, sourceId, chunk);
+        return stored;
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw notFound('Organisation', orgId);
+      throw error;
+    }
+  }
+
+  async *read(orgId: string, table: string, options: RawReadOptions = {}): AsyncGenerator<RawRecord[]> {
+    checkScope(orgId, table, options.source);
+    const since = checkWatermark(options.sinceWatermark);
+    const batchSize = checkBatchSize(options.batchSize);
+    const scope = await this.#readScope(orgId, table, options.source);
+    if (!scope) return;
+    // Sources by id, looked up once per read (a segment holds one source).
+    const sources = new Map<number, RawSource>();
+    if (options.source && scope.sourceId !== undefined) sources.set(scope.sourceId, { kind: options.source.kind, id: options.source.id });
+    // Keyset pages over the primary key (table_id, last_watermark): each query
+    // is short, so nothing stays open while the consumer works (on PGlite an
+    // open cursor would block every other query). A query takes the next
+    // segments until they hold the records still wanted: `h` ranks segment
+    // headers (small rows; the data sits in TOAST) and only the chosen
+    // segments' data is sent.
+    const sourceFilter = scope.sourceId === undefined ? '' : ' AND raw_source_id = $6';
+    const sql = `
+      WITH h AS (
+        SELECT last_watermark, sum(row_count) OVER (ORDER BY last_watermark) - row_count AS before
+          FROM raw_segments
+         WHERE table_id = $1 AND org_id = $2 AND last_watermark > $3 AND first_watermark <= $4${sourceFilter}
+         ORDER BY last_watermark
+         LIMIT ${SEGMENTS_PER_QUERY})
+      SELECT g.last_watermark, g.row_count, g.raw_source_id, g.ingested_at, g.row_numbers, g.data
+        FROM h JOIN raw_segments g ON g.table_id = $1 AND g.last_watermark = h.last_watermark
+       WHERE h.before < $5
+       ORDER BY g.last_watermark`;
+    let cursor = since;
+    let pending: RawRecord[] = [];
+    while (cursor < scope.to) {
+      const params: unknown[] = [scope.tableId, orgId, cursor, scope.to, batchSize - pending.length];
+      if (scope.sourceId !== undefined) params.push(scope.sourceId);
+      const { rows: segments } = await this.#db.query<SegmentRow>(sql, params);
+      if (segments.length === 0) break;
+      await this.#resolveSources(orgId, segments, sources);
+      for (const segment of segments) {
+        const source = sources.get(Number(segment.raw_source_id));
+        const last = Number(segment.last_watermark);
+        // A source deleted while this read went on: its records are gone too.
+        if (source) pending.push(...explode(orgId, table, source, segment, cursor));
+        cursor = last;
+      }
+      while (pending.length >= batchSize) {
+        yield pending.slice(0, batchSize);
+        pending = pending.slice(batchSize);
+      }
+    }
+    if (pending.length > 0) yield pending;
+  }
+
+  async count(orgId: string, table: string, options: Pick<RawReadOptions, 'source' | 'sinceWatermark'> = {}): Promise<number> {
+    checkScope(orgId, table, options.source);
+    const since = checkWatermark(options.sinceWatermark);
+    // A segment holds min(row_count, last_watermark - since) records after `since`.
+    const { rows } = options.source
+      ? await this.#db.query<{ n: Int8 | null }>(
+          `SELECT sum(least(row_count, last_watermark - $5)) AS n FROM raw_segments
+            WHERE table_id = ${TABLE_ID} AND org_id = $1 AND raw_source_id = ${SOURCE_ID} AND last_watermark > $5`,
+          [orgId, table, options.source.kind, options.source.id, since],
+        )
+      : await this.#db.query<{ n: Int8 | null }>(
+          `SELECT sum(least(row_count, last_watermark - $3)) AS n FROM raw_segments
+            WHERE table_id = ${TABLE_ID} AND org_id = $1 AND last_watermark > $3`,
+          [orgId, table, since],
+        );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async highWatermark(orgId: string, table: string): Promise<number> {
+    checkScope(orgId, table);
+    const { rows } = await this.#db.query<{ w: Int8 | null }>(
+      `SELECT max(last_watermark) AS w FROM raw_segments WHERE table_id = ${TABLE_ID} AND org_id = $1`,
+      [orgId, table],
+    );
+    return Number(rows[0]?.w ?? 0);
+  }
+
+  async deleteOlderThan(orgId: string, before: Date, table?: string): Promise<number> {
+    checkOrg(orgId);
+    if (!(before instanceof Date) || Number.isNaN(before.getTime())) {
+      throw validationFailed([{ field: 'before', message: 'must be a valid date' }]);
+    }
+    if (table !== undefined) checkTable(table);
+    return this.#db.transaction(async (tx) => {
+      // The tables' locks, as writers take them: no write adds to a source while we decide it is empty.
+      const { rows: tables } = await tx.query<{ id: Int8 }>(
+        `SELECT id FROM raw_tables WHERE org_id = $1${table === undefined ? '' : ' AND table_name = $2'} ORDER BY id FOR UPDATE`,
+        table === undefined ? [orgId] : [orgId, table],
+      );
+      if (tables.length === 0) return 0;
+      const ids = tables.map((t) => Number(t.id));
+      const { rows } = await tx.query<{ n: Int8 | null }>(
+        `WITH d AS (DELETE FROM raw_segments WHERE org_id = $1 AND ingested_at < $2 AND table_id = ANY($3::bigint[]) RETURNING row_count)
+         SELECT sum(row_count) AS n FROM d`,
+        [orgId, before, ids],
+      );
+      // Forget the sources retention emptied; the tables' counters stay (watermarks are never reused).
+      await tx.query(
+        `DELETE FROM raw_sources s WHERE s.org_id = $1 AND s.table_id = ANY($2::bigint[])
+            AND NOT EXISTS (SELECT 1 FROM raw_segments g WHERE g.raw_source_id = s.id)`,
+        [orgId, ids],
+      );
+      return Number(rows[0]?.n ?? 0);
+    });
+  }
+
+  async deleteSource(orgId: string, table: string, source: RawSource): Promise<number> {
+    checkScope(orgId, table, source);
+    return this.#db.transaction(async (tx) => {
+      // The table's lock first, as writers take it: no write of this source interleaves.
+      await tx.query('SELECT id FROM raw_tables WHERE org_id = $1 AND table_name = $2 FOR UPDATE', [orgId, table]);
+      const { rows } = await tx.query<{ id: Int8 | null }>(`SELECT ${SOURCE_ID} AS id`, [orgId, table, source.kind, source.id]);
+      const sourceId = rows[0]?.id;
+      if (sourceId === null || sourceId === undefined) return 0;
+      const { rows: deleted } = await tx.query<{ n: Int8 | null }>(
+        `WITH d AS (DELETE FROM raw_segments WHERE raw_source_id = $1 AND org_id = $2 RETURNING row_count)
+         SELECT sum(row_count) AS n FROM d`,
+        [sourceId, orgId],
+      );
+      await tx.query('DELETE FROM raw_sources WHERE id = $1 AND org_id = $2', [sourceId, orgId]);
+      return Number(deleted[0]?.n ?? 0);
+    });
+  }
+
+  async close(): Promise<void> {
+    // The Database belongs to whoever passed it in.
+  }
+
+  /** The table (and source) a read covers, up to the table's counter when it begins. */
+  async #readScope(orgId: string, table: string, source: RawSource | undefined): Promise<ReadScope | undefined> {
+    const { rows } = await this.#db.query<{ id: Int8; high_watermark: Int8; source_id: Int8 | null }>(
+      `SELECT t.id, t.high_watermark, ${source ? 's.id' : 'NULL'} AS source_id
+         FROM raw_tables t${source ? ' JOIN raw_sources s ON s.table_id = t.id AND s.org_id = $1 AND s.source_kind = $3 AND s.source_id = $4' : ''}
+        WHERE t.org_id = $1 AND t.table_name = $2`,
+      source ? [orgId, table, source.kind, source.id] : [orgId, table],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { tableId: Number(row.id), to: Number(row.high_watermark), sourceId: row.source_id === null ? undefined : Number(row.source_id) };
+  }
+
+  /** Adds to `sources` the sources of `segments` it does not know yet. */
+  async #resolveSources(orgId: string, segments: readonly SegmentRow[], sources: Map<number, RawSource>): Promise<void> {
+    const missing = new Set<number>();
+    for (const segment of segments) {
+      const id = Number(segment.raw_source_id);
+      if (!sources.has(id)) missing.add(id);
+    }
+    if (missing.size === 0) return;
+    const { rows } = await this.#db.query<{ id: Int8; source_kind: RawSource['kind']; source_id: string }>(
+      'SELECT id, source_kind, source_id FROM raw_sources WHERE org_id = $1 AND id = ANY($2::bigint[])',
+      [orgId, [...missing]],
+    );
+    for (const s of rows) sources.set(Number(s.id), { kind: s.source_kind, id: s.source_id });
+  }
+}
+
+/** The records of a segment whose watermark is above `after`. */
+function explode(orgId: string, table: string, source: RawSource, segment: SegmentRow, after: number): RawRecord[] {
+  const data = JSON.parse(segment.data) as unknown[];
+  const last = Number(segment.last_watermark);
+  const first = last - segment.row_count + 1;
+  const out: RawRecord[] = [];
+  for (let i = Math.max(0, after - first + 1); i < segment.row_count; i++) {
+    out.push({
+      orgId,
+      table,
+      source,
+      rowNumber: segment.row_numbers[i]!,
+      data: data[i],
+      ingestedAt: segment.ingested_at,
+      watermark: first + i,
+    });
+  }
+  return out;
+}
+
+/**
+ * Stores the records of `chunk` the source does not have yet, as one
+ * segment. Runs under the table's lock, in a statement after the one that
+ * took it, so it sees every segment committed before.
+ */
+async function insertChunk(tx: Queryable, orgId: string, tableId: number, sourceId: number, chunk: Chunk): Promise<number> {
+  let { records, json } = chunk;
+  let low = MAX_ROW_NUMBER;
+  let high = 0;
+  for (const r of records) {
+    if (r.rowNumber < low) low = r.rowNumber;
+    if (r.rowNumber > high) high = r.rowNumber;
+  }
+  const { rows: stored } = await tx.query<{ r: number }>(STORED_ROW_NUMBERS, [sourceId, orgId, low, high]);
+  if (stored.length > 0) {
+    // A retry or an overlap: keep the first write of each row, store only the new ones.
+    const have = new Set(stored.map((s) => s.r));
+    records = records.filter((r) => !have.has(r.rowNumber));
+    if (records.length === 0) return 0;
+    json = stringify(records.map((r) => r.data));
+    low = MAX_ROW_NUMBER;
+    high = 0;
+    for (const r of records) {
+      if (r.rowNumber < low) low = r.rowNumber;
+      if (r.rowNumber > high) high = r.rowNumber;
+    }
+  }
+  const rowNumbers = records.map((r) => r.rowNumber);
+  await tx.query(INSERT_SEGMENT, [tableId, sourceId, records.length, orgId, low, high, rowNumbers, json]);
+  return records.length;
+}
+
+/** Splits a batch into chunks of at most `size` records and MAX_SEGMENT_CHARS of JSON. */
+function toChunks(records: readonly RawRecordInput[], size: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  const add = (part: readonly RawRecordInput[]): void => {
+    const json = stringify(part.map((r) => r.data));
+    if (json.length > MAX_SEGMENT_CHARS && part.length > 1) {
+      const half = Math.ceil(part.length / 2);
+      add(part.slice(0, half));
+      add(part.slice(half));
+    } else {
+      chunks.push({ records: part, json });
+    }
+  };
+  for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
+  return chunks;
+}
+
+/** JSON text of the chunk's data; a value JSON cannot hold (a BigInt, a cycle) is the caller's mistake. */
+function stringify(data: unknown[]): string {
+  try {
+    return JSON.stringify(data);
+  } catch (error) {
+    throw new UserError('validation_failed', `records[].data: not representable as JSON (${(error as Error).message})`, {
+      details: { issues: [{ field: 'records[].data', message: 'not representable as JSON' }] },
+      cause: error,
+    });
+  }
+}
+
+// --- validation: every entry point checks its scope before touching the database.
+
+function checkOrg(orgId: unknown): void {
+  if (typeof orgId !== 'string' || orgId.trim() === '') {
+    throw validationFailed([{ field: 'orgId', message: 'must be a non-empty string' }]);
+  }
+}
+
+function checkTable(table: unknown): void {
+  const result = ColumnName.safeParse(table);
+  if (!result.success) {
+    throw validationFailed(result.error.issues.map((issue) => ({ field: 'table', message: issue.message })));
+  }
+}
+
+function checkScope(orgId: unknown, table: unknown, source?: RawSource): void {
+  checkOrg(orgId);
+  checkTable(table);
+  if (source === undefined) return;
+  const issues: FieldIssue[] = [];
+  if (typeof source !== 'object' || source === null) {
+    issues.push({ field: 'source', message: 'must be { kind, id }' });
+  } else {
+    if (source.kind !== 'file' && source.kind !== 'run') issues.push({ field: 'source.kind', message: 'must be "file" or "run"' });
+    if (typeof source.id !== 'string' || source.id.trim() === '') issues.push({ field: 'source.id', message: 'must be a non-empty string' });
+  }
+  if (issues.length > 0) throw validationFailed(issues);
+}
+
+function checkRecords(records: readonly RawRecordInput[]): void {
+  if (!Array.isArray(records)) throw validationFailed([{ field: 'records', message: 'must be an array' }]);
+  const seen = new Set<number>();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const n = record?.rowNumber;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROW_NUMBER) {
+      throw validationFailed([{ field: `records[${i}].rowNumber`, message: `must be an integer from 1 to ${MAX_ROW_NUMBER}` }]);
+    }
+    if (seen.has(n)) throw validationFailed([{ field: `records[${i}].rowNumber`, message: `${n} appears twice in the batch` }]);
+    seen.add(n);
+    if (record!.data === undefined) throw validationFailed([{ field: `records[${i}].data`, message: 'must be a JSON value (null, not undefined)' }]);
+  }
+}
+
+function checkWatermark(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw validationFailed([{ field: 'sinceWatermark', message: 'must be a non-negative integer' }]);
+  }
+  return value;
+}
+
+function checkBatchSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_READ_BATCH;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_READ_BATCH) {
+    throw validationFailed([{ field: 'batchSize', message: `must be an integer from 1 to ${MAX_READ_BATCH}` }]);
+  }
+  return value;
+}
