@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SchemaColumn } from '../../src/mapping/index.js';
+import { PG_TYPES } from '../../src/stores/warehouse/index.js';
 export const COLUMNS: SchemaColumn[] = [
   { name: 'id', type: 'integer', nullable: false },
   { name: 'qty', type: 'integer', nullable: true },
@@ -17,15 +18,8 @@ export const COLUMNS: SchemaColumn[] = [
   { name: 'active', type: 'boolean', nullable: true },
   { name: 'attributes', type: 'json', nullable: true },
 ];
-export const PG_COLUMN_TYPES: Record<SchemaColumn['type'], string> = {
-  string: 'text',
-  integer: 'bigint',
-  number: 'numeric',
-  boolean: 'boolean',
-  date: 'date',
-  timestamp: 'timestamptz',
-  json: 'jsonb',
-};
+/** The column types Sluice's warehouse creates, for the reference table psql loads. */
+export const PG_COLUMN_TYPES = PG_TYPES;
 
 // ---------------------------------------------------------------- generation
 

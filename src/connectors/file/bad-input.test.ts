@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMapper } from '../../mapping/index.js';
-import { readFile, sampleSchema, type FileBatch, type ReadFileOptions } from './index.js';
+import { sampleSchema, type ReadFileOptions } from './index.js';
 import type { FileSource } from './source.js';
+import { fixture, pieces, readAll as readEverything } from '../../../test/helpers/file-reader.js';
 
 /**
  * Item 5 of issue 4: every kind of bad input ends as rejected rows with a
@@ -11,28 +10,12 @@ import type { FileSource } from './source.js';
  * crash, never a row dropped without a trace: rowsRead = records + rejected.
  */
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/files/${name}`, import.meta.url));
 const MiB = 1024 * 1024;
 
-const pieces = (bytes: Buffer | string, size = 64 * 1024): Readable => {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8');
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return Readable.from(out);
-};
 
+/** The shared readAll, plus the invariant every case keeps. */
 async function readAll(source: FileSource, options: ReadFileOptions = {}) {
-  const reader = readFile(source, options);
-  const batches: FileBatch[] = [];
-  let error: unknown = null;
-  try {
-    for await (const batch of reader) batches.push(batch);
-  } catch (e) {
-    error = e;
-  }
-  const summary = reader.summary;
-  const records = batches.flatMap((b) => b.records);
-  const rejected = batches.flatMap((b) => b.rejected);
+  const { records, rejected, summary, error } = await readEverything(source, options);
   // The invariant every case keeps: each row is a record or a rejection, numbered once.
   expect(summary.rowsRead).toBe(summary.records + summary.rejected);
   expect(records.length).toBe(summary.records);
@@ -40,7 +23,7 @@ async function readAll(source: FileSource, options: ReadFileOptions = {}) {
   expect([...records, ...rejected].map((r) => r.rowNumber).sort((a, b) => a - b)).toEqual(
     Array.from({ length: summary.rowsRead }, (_, i) => i + 1),
   );
-  return { records, rejected, summary, error: error as { code?: string; message: string; details?: unknown } | null };
+  return { records, rejected, summary, error };
 }
 
 describe('bad input: empty files', () => {

@@ -1,18 +1,9 @@
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readFile, type FileBatch, type FileReadSummary, type ReadFileOptions } from './index.js';
 import type { FileSource } from './source.js';
+import { fixture, pieces } from '../../../test/helpers/file-reader.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/files/${name}`, import.meta.url));
 
-/** The bytes as a stream cut into pieces of `size` bytes. */
-const pieces = (bytes: Buffer | string, size = 64 * 1024): Readable => {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8');
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return Readable.from(out);
-};
 
 async function readAll(source: FileSource, options: ReadFileOptions = {}) {
   const reader = readFile(source, options);

@@ -1,35 +1,8 @@
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readFile, type FileBatch, type ReadFileOptions } from './index.js';
-import type { FileSource } from './source.js';
+import { fixture, pieces, readAll } from '../../../test/helpers/file-reader.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/files/${name}`, import.meta.url));
 
-const pieces = (bytes: Buffer | string, size = 64 * 1024): Readable => {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8');
-  const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
-  return Readable.from(out);
-};
 
-/** Reads everything; an error at the end is returned beside what was read before it. */
-async function readAll(source: FileSource, options: ReadFileOptions = {}) {
-  const reader = readFile(source, options);
-  const batches: FileBatch[] = [];
-  let error: unknown = null;
-  try {
-    for await (const batch of reader) batches.push(batch);
-  } catch (e) {
-    error = e;
-  }
-  return {
-    records: batches.flatMap((b) => b.records),
-    rejected: batches.flatMap((b) => b.rejected),
-    summary: reader.summary,
-    error: error as { code?: string; message: string; details?: unknown } | null,
-  };
-}
 
 describe('JSON reader', () => {
   it('streams the objects of a top-level array, nested values intact', async () => {
