@@ -23,7 +23,7 @@ import { migrate, PgliteDatabase, PostgresDatabase, type Database } from '../src
 import { createMapper } from '../src/mapping/index.js';
 import { PostgresRawStore } from '../src/stores/raw/index.js';
 import { createWarehouse, type LoadBatch, type Warehouse } from '../src/stores/warehouse/index.js';
-import { COLUMNS, PG_COLUMN_TYPES, fmt, generatePool, mb, measure, run, withDatabase, writeCsv } from './lib/ingest-data.js';
+import { COLUMNS, PG_COLUMN_TYPES, dropDatabase, fmt, generatePool, mb, measure, run, withDatabase, writeCsv } from './lib/ingest-data.js';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const create = `CREATE TABLE ref (${COLUMNS.map((c) => `"${c.name}" ${PG_COLUMN_TYPES[c.type]}`).join(', ')})`;
     await run('psql', [refUrl, '-q', '-c', create]);
     const psql = await measure(() => run('psql', [refUrl, '-q', '-c', `\\copy ref FROM '${file}' WITH (FORMAT csv, HEADER true)`]));
-    await admin.query(`DROP DATABASE ${refDb} WITH (FORCE)`);
+    await dropDatabase(admin, refDb);
     results.push({ path: 'psql \\copy (reference)', seconds: psql.seconds, ratio: '1.00', rss: '-' });
 
     const serverDb = new PostgresDatabase({ url: serverUrl, poolMax: 4 });
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     await server.close();
     await serverDb.query(`DELETE FROM orgs WHERE id = $1`, [orgId]);
     await serverDb.close();
-    await admin.query(`DROP DATABASE IF EXISTS "orgdata_${orgId}" WITH (FORCE)`);
+    await dropDatabase(admin, `orgdata_${orgId}`);
 
     if (!values['no-pglite']) {
       const liteDb = await PgliteDatabase.open(path.join(dir, 'pglite'));
