@@ -106,12 +106,13 @@ const layoutA = (type: 'jsonb' | 'json') => `
 
 const A_INSERT = 'INSERT INTO a_raw (org_id, table_name, source_kind, source_id, row_number, data)';
 
-async function readA(db: Database): Promise<number> {
+/** Keyset reads of a per-record layout (layouts A and B share the read; only the table differs). */
+async function readPerRecord(db: Database, table: 'a_raw' | 'b_raw'): Promise<number> {
   let last = 0;
   let total = 0;
   for (;;) {
-    const { rows } = await db.query<{ watermark: number; data: unknown }>(
-      `SELECT watermark, row_number, source_kind, source_id, ingested_at, data FROM a_raw
+    const { rows } = await db.query<{ watermark: number }>(
+      `SELECT watermark, row_number, source_kind, source_id, ingested_at, data FROM ${table}
         WHERE org_id = $1 AND table_name = $2 AND watermark > $3 ORDER BY watermark LIMIT $4`,
       [ORG, TABLE, last, BATCH],
     );
@@ -120,6 +121,8 @@ async function readA(db: Database): Promise<number> {
     last = rows[rows.length - 1]!.watermark;
   }
 }
+
+const readA = (db: Database) => readPerRecord(db, 'a_raw');
 
 /** The four ways to send a batch in one statement. */
 const methods = {
@@ -198,20 +201,7 @@ async function writeB(db: Database, b: Batch): Promise<void> {
   );
 }
 
-async function readB(db: Database): Promise<number> {
-  let last = 0;
-  let total = 0;
-  for (;;) {
-    const { rows } = await db.query<{ watermark: number }>(
-      `SELECT watermark, row_number, source_kind, source_id, ingested_at, data FROM b_raw
-        WHERE org_id = $1 AND table_name = $2 AND watermark > $3 ORDER BY watermark LIMIT $4`,
-      [ORG, TABLE, last, BATCH],
-    );
-    if (rows.length === 0) return total;
-    total += rows.length;
-    last = rows[rows.length - 1]!.watermark;
-  }
-}
+const readB = (db: Database) => readPerRecord(db, 'b_raw');
 
 // Layout D: the best per-record layout found (and the first implementation):
 // B with the text keys replaced by integer ids of a table row and a source
