@@ -104,6 +104,14 @@ const envSchema = z.object({
   AIRFLOW_DAGS_FOLDER: z.string().trim().min(1).optional(),
   AIRFLOW_UI_URL: urlFrom(['http:', 'https:']).optional(),
   SLUICE_AIRFLOW_FALLBACK: z.enum(['builtin', 'fail']).optional(),
+
+  SLUICE_WORKER_CONCURRENCY: intFrom(0, 256).optional(),
+  SLUICE_ORG_MAX_ACTIVE_TASKS: intFrom(1, 10_000).optional(),
+  SLUICE_TASK_LEASE_SECONDS: intFrom(5, 3600).optional(),
+  SLUICE_SCHEDULER: boolFrom.optional(),
+
+  SMTP_URL: urlFrom(['smtp:', 'smtps:']).optional(),
+  SMTP_FROM: z.string().trim().min(3).optional(),
 });
 
 export type DatabaseConfig =
@@ -150,6 +158,22 @@ export interface Config {
         fallback: 'builtin' | 'fail';
       }
     | undefined;
+  /** The builtin orchestrator: workers, leases, the scheduler. */
+  engine: {
+    /** Tasks one process runs at once; 0 makes a process that only serves the API. */
+    workerConcurrency: number;
+    /** Tasks one organisation may have running at once, across every worker sharing the database. */
+    orgMaxActiveTasks: number;
+    /** How long a claimed attempt stays owned without a heartbeat before another worker fails and retries it. */
+    leaseSeconds: number;
+    /** Whether `sluice start` runs the CRON scheduler (`sluice worker` never does). */
+    scheduler: boolean;
+  };
+  notifications: {
+    /** `smtp://user:pass@host:port`; e-mail notifications are off without it. */
+    smtpUrl: string | undefined;
+    smtpFrom: string;
+  };
 }
 
 export const DEFAULTS = {
@@ -166,6 +190,10 @@ export const DEFAULTS = {
   loginMaxFailures: 10,
   loginWindowMinutes: 15,
   loginFailureDelayMs: 500,
+  workerConcurrency: 4,
+  orgMaxActiveTasks: 4,
+  leaseSeconds: 30,
+  smtpFrom: 'Sluice <sluice@localhost>',
 } as const;
 
 /** Treats empty strings as unset and keeps only the variables Sluice knows. */
@@ -257,6 +285,13 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
           fallback: e.SLUICE_AIRFLOW_FALLBACK ?? 'builtin',
         }
       : undefined,
+    engine: {
+      workerConcurrency: e.SLUICE_WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
+      orgMaxActiveTasks: e.SLUICE_ORG_MAX_ACTIVE_TASKS ?? DEFAULTS.orgMaxActiveTasks,
+      leaseSeconds: e.SLUICE_TASK_LEASE_SECONDS ?? DEFAULTS.leaseSeconds,
+      scheduler: e.SLUICE_SCHEDULER ?? true,
+    },
+    notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM ?? DEFAULTS.smtpFrom },
   };
 }
 
@@ -292,6 +327,7 @@ const SECRET_VARIABLES = new Set([
   'SLUICE_ADMIN_PASSWORD',
   'MONGO_URI',
   'AIRFLOW_PASSWORD',
+  'SMTP_URL',
 ]);
 
 function redactValue(variable: string, value: string | undefined): string | undefined {
