@@ -4,10 +4,16 @@ import { migrate, openDatabase, type MigrationReport } from './db/index.js';
 import { AuditService } from './audit/index.js';
 import { LoginService, OrgsService, TokensService, UsersService } from './auth/index.js';
 import { ConnectionsService } from './connections/index.js';
+import { NotificationsService } from './notifications/index.js';
 import { createHttpClient, type HttpClient } from './connectors/http/transport/index.js';
 import type { Logger } from './logger.js';
 import { resolveSecretKey, SecretBox } from './secrets/index.js';
 import { createWarehouse, type Warehouse } from './stores/warehouse/index.js';
+import { PostgresRawStore, type RawStore } from './stores/raw/index.js';
+import { Engine } from './engine/index.js';
+import { BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
+import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
+import { RunsService, SchedulesService } from './runs/index.js';
 import path from 'node:path';
 
 /**
@@ -24,10 +30,20 @@ export interface Services {
   login: LoginService;
   audit: AuditService;
   connections: ConnectionsService;
+  /** Run notifications: webhook and e-mail targets, and sending to them. */
+  notifications: NotificationsService;
   /** Outbound access to source APIs: one pooled, SSRF-guarded HTTP client per process. */
   sources: { client: HttpClient };
   /** Each organisation's typed tables: its own database on a server, its own schema when embedded. */
   warehouse: Warehouse;
+  /** Records as sources gave them, before typing: replayable loads. */
+  raw: RawStore;
+  /** The builtin orchestrator (stores of runs and schedules, worker pool, scheduler); started by `sluice start` and `sluice worker`. */
+  engine: Engine;
+  /** Who executes runs: the builtin engine, or Airflow when configured. */
+  orchestrator: Orchestrator;
+  runs: RunsService;
+  schedules: SchedulesService;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -42,6 +58,8 @@ export interface ServiceOptions {
 
 export function createServices(config: Config, db: Database, logger: Logger, options: ServiceOptions): Services {
   const orgs = new OrgsService(db);
+  const raw = new PostgresRawStore(db);
+  const connections = new ConnectionsService(db, options.secretBox);
   const users = new UsersService(db);
   const tokens = new TokensService(db);
   const audit = new AuditService(db, logger.child({ component: 'audit' }));
@@ -52,6 +70,49 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     prefix: config.warehousePrefix,
     spoolDir: path.join(config.dataDir, 'tmp'),
   });
+  const notifications = new NotificationsService({
+    db,
+    box: options.secretBox,
+    client,
+    policy: config.sources,
+    logger: logger.child({ component: 'notifications' }),
+    smtp: config.notifications,
+  });
+  const deps: PipelineDeps = {
+    connections,
+    client,
+    raw,
+    warehouse,
+    async notifyRun(orgId, runId, event, signal) {
+      const run = await engine.runs.get(orgId, runId);
+      const outcomes = await notifications.notify({
+        event,
+        orgId,
+        runId,
+        dagId: run.dagId,
+        connectionId: run.connectionId,
+        state: event === 'run.failed' ? 'failed' : 'success',
+        trigger: run.trigger,
+        startedAt: run.startedAt,
+        endedAt: new Date().toISOString(),
+        tasks: run.tasks.map((t) => ({ taskId: t.taskId, state: t.state, tryNumber: t.tryNumber, rowsIn: t.rowsIn, rowsOut: t.rowsOut, rowsRejected: t.rowsRejected, error: t.error })),
+        url: config.http.publicUrl ? new URL(`/runs/${encodeURIComponent(runId)}`, config.http.publicUrl).toString() : undefined,
+      }, signal ? { signal } : {});
+      const count = (status: string) => outcomes.filter((o) => o.status === status).length;
+      return { sent: count('sent'), failed: count('failed'), skipped: count('skipped') };
+    },
+  };
+  const engine = new Engine({
+    db,
+    registry: createPipelineRegistry(deps),
+    logger: logger.child({ component: 'engine' }),
+    workerConcurrency: config.engine.workerConcurrency,
+    orgMaxActiveTasks: config.engine.orgMaxActiveTasks,
+    leaseSeconds: config.engine.leaseSeconds,
+    scheduler: config.engine.scheduler,
+    soleWorker: config.database.kind === 'pglite',
+  });
+  const orchestrator = new BuiltinOrchestrator(engine);
   return {
     config,
     db,
@@ -61,11 +122,18 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     tokens,
     audit,
     startupMigrations: options.startupMigrations,
-    connections: new ConnectionsService(db, options.secretBox),
+    connections,
+    notifications,
     sources: { client },
     warehouse,
+    raw,
+    engine,
+    orchestrator,
+    runs: new RunsService(engine, orchestrator, connections),
+    schedules: new SchedulesService(engine, orchestrator, connections),
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
+      await engine.stop();
       await audit.flush();
       await client.close();
       await warehouse.close();

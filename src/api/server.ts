@@ -17,6 +17,9 @@ import { authPlugin } from './plugins/auth.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
+import { notificationsRoutes } from './routes/notifications.routes.js';
+import { runsRoutes } from './routes/runs.routes.js';
+import { schedulerRoutes } from './routes/scheduler.routes.js';
 import { tablesRoutes } from './routes/tables.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { controlRoutes } from './routes/control.routes.js';
@@ -102,6 +105,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(auditRoutes, { services });
   await app.register(connectionsRoutes, { services });
   await app.register(tablesRoutes, { services });
+  await app.register(notificationsRoutes, { services });
+  await app.register(runsRoutes, { services });
+  await app.register(schedulerRoutes, { services });
   if (options.controlSecret) await app.register(controlRoutes, { services });
 
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

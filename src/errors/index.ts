@@ -106,6 +106,10 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'file_empty':
     case 'file_malformed':
     case 'file_unsupported':
+    case 'health_check_failed':
+    case 'task_timeout':
+    case 'worker_lost':
+    case 'worker_stopped':
     case 'data_dir_locked':
     case 'port_in_use':
     case 'database_refused':

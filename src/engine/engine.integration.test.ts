@@ -1,0 +1,259 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDatabase } from '../../test/helpers/databases.js';
+import { UserError } from '../errors/index.js';
+import { silentLogger } from '../logger.js';
+import { Engine, type EngineOptions } from './engine.js';
+import type { PipelineDefinition, PipelineRegistry, TaskContext, TaskDefinition } from './model.js';
+import { RunStore } from './run-store.js';
+
+/**
+ * The engine on a real database with a pipeline made for the test: each
+ * task's behaviour is set per test through `behave`, so retries, timeouts,
+ * cancellation and lost workers can be provoked on purpose.
+ */
+type Behaviour = (ctx: TaskContext) => Promise<Record<string, unknown> | void>;
+
+const behave = new Map<string, Behaviour>();
+const calls: { taskId: string; attempt: number; runId: string }[] = [];
+
+const task = (id: string, upstream: string[], extra: Partial<TaskDefinition> = {}): TaskDefinition => ({
+  id,
+  upstream,
+  timeoutMs: 10_000,
+  retry: { maxAttempts: 2, initialDelayMs: 20, maxDelayMs: 50, jitter: 0 },
+  async run(ctx) {
+    calls.push({ taskId: id, attempt: ctx.attempt, runId: ctx.runId });
+    const b = behave.get(id);
+    const output = b ? await b(ctx) : undefined;
+    return { rowsOut: ctx.attempt, output: output ?? { from: id } };
+  },
+  ...extra,
+});
+
+const chain: PipelineDefinition = {
+  name: 'test_chain',
+  description: 'a → b → c → notify (all_done)',
+  tasks: [task('a', []), task('b', ['a']), task('c', ['b']), task('notify', ['c'], { triggerRule: 'all_done' })],
+};
+const slow: PipelineDefinition = {
+  name: 'test_slow',
+  description: 'one task that times out quickly',
+  tasks: [task('wait', [], { timeoutMs: 150, retry: { maxAttempts: 2, initialDelayMs: 10, jitter: 0 } })],
+};
+
+const registry: PipelineRegistry = {
+  get: (name) => [chain, slow].find((p) => p.name === name),
+  resolve: (dagId) => {
+    const p = [chain, slow].find((x) => dagId === x.name || dagId.startsWith(`${x.name}_`));
+    return p ? { pipeline: p, connectionId: null } : undefined;
+  },
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const forever = (ctx: TaskContext) => new Promise<void>((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+
+describeEachDatabase('engine', (fixture) => {
+  let engine: Engine;
+  const options = (extra: Partial<EngineOptions> = {}): EngineOptions => ({
+    db: fixture.db,
+    registry,
+    logger: silentLogger(),
+    workerConcurrency: 4,
+    orgMaxActiveTasks: 4,
+    leaseSeconds: 5,
+    scheduler: false,
+    soleWorker: false,
+    pollIntervalMs: 50,
+    shutdownGraceMs: 200,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    for (const org of ['eng-a', 'eng-b']) await fixture.db.query('INSERT INTO orgs (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING', [org]);
+  });
+
+  afterEach(async () => {
+    await engine?.stop();
+    behave.clear();
+    calls.length = 0;
+  });
+
+  it('runs a DAG task after task, handing outputs downstream, and ends the run successful', async () => {
+    behave.set('b', async (ctx) => ({ seen: ctx.upstreamOutput('a') }));
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual', conf: { k: 1 } });
+    expect(run.state).toBe('queued');
+    expect(run.tasks.map((t) => [t.taskId, t.state])).toEqual([
+      ['a', 'queued'],
+      ['b', 'pending'],
+      ['c', 'pending'],
+      ['notify', 'pending'],
+    ]);
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('success');
+    expect(done.tasks.every((t) => t.state === 'success' && t.tryNumber === 1)).toBe(true);
+    expect(done.tasks.find((t) => t.taskId === 'b')!.output).toEqual({ seen: { from: 'a' } });
+    expect(calls.map((c) => c.taskId)).toEqual(['a', 'b', 'c', 'notify']);
+    expect(done.startedAt).not.toBeNull();
+    expect(done.endedAt).not.toBeNull();
+    const logs = await engine.runs.logs('eng-a', run.runId, {});
+    expect(logs.some((l) => l.taskId === 'c' && l.message.includes('try 1 of 2 started'))).toBe(true);
+  });
+
+  it('retries a task that failed with a passing fault, with backoff, and goes on', async () => {
+    behave.set('b', async (ctx) => {
+      if (ctx.attempt === 1) throw new Error('connection reset by peer');
+    });
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('success');
+    const b = done.tasks.find((t) => t.taskId === 'b')!;
+    expect(b.tryNumber).toBe(2);
+    expect(b.rowsOut).toBe(2);
+    const logs = await engine.runs.logs('eng-a', run.runId, { taskId: 'b' });
+    expect(logs.find((l) => l.level === 'error')?.message).toBe('connection reset by peer');
+  });
+
+  it('does not retry the caller\'s fault, fails the tasks downstream, still notifies, and retries only what failed', async () => {
+    let broken = true;
+    behave.set('b', async () => {
+      if (broken) throw new UserError('invalid_config', 'fieldMappings[0].type: not a type');
+    });
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    const failed = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(failed.state).toBe('failed');
+    expect(Object.fromEntries(failed.tasks.map((t) => [t.taskId, [t.state, t.tryNumber]]))).toEqual({
+      a: ['success', 1],
+      b: ['failed', 1],
+      c: ['upstream_failed', 0],
+      notify: ['success', 1],
+    });
+    expect(failed.tasks.find((t) => t.taskId === 'b')!.errorCode).toBe('invalid_config');
+    expect(failed.error).toContain('b: fieldMappings[0].type');
+
+    broken = false;
+    calls.length = 0;
+    const retried = await engine.retry('eng-a', run.runId);
+    expect(retried.state).toBe('queued');
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('success');
+    expect(calls.map((c) => c.taskId)).toEqual(['b', 'c', 'notify']);
+    expect(done.tasks.find((t) => t.taskId === 'a')!.tryNumber).toBe(1);
+    expect(done.tasks.find((t) => t.taskId === 'b')!.tryNumber).toBe(2);
+    await expect(engine.retry('eng-a', run.runId)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('aborts an attempt past its timeout even when the task ignores its signal, and retries it', async () => {
+    behave.set('wait', () => new Promise(() => undefined));
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_slow', trigger: 'manual' });
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('failed');
+    expect(done.tasks[0]).toMatchObject({ state: 'failed', tryNumber: 2, errorCode: 'task_timeout', error: 'timed out after 150 ms' });
+  });
+
+  it('cancels a running run: the running task is aborted, waiting tasks are cancelled', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    behave.set('b', async (ctx) => {
+      started();
+      await forever(ctx);
+    });
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    await running;
+    await engine.cancel('eng-a', run.runId);
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('cancelled');
+    expect(done.tasks.map((t) => t.state)).toEqual(['success', 'cancelled', 'cancelled', 'cancelled']);
+    await expect(engine.cancel('eng-a', run.runId)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('fails and retries the attempt of a worker that stopped renewing its lease', async () => {
+    const store = new RunStore(fixture.db);
+    const run = await (engine = new Engine(options())).trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    // A worker claims `a` with a one-second lease and dies without a word.
+    const claim = await store.claim('dead-worker', 1, 4);
+    expect(claim).toMatchObject({ runId: run.runId, taskId: 'a', tryNumber: 1 });
+    await sleep(1100);
+    engine = new Engine(options({ leaseSeconds: 2 }));
+    engine.start();
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 15_000 });
+    expect(done.state).toBe('success');
+    const a = done.tasks.find((t) => t.taskId === 'a')!;
+    expect(a.tryNumber).toBe(2);
+    const { rows } = await fixture.db.query<{ try_number: number; worker: string; state: string; error: string | null }>(
+      "SELECT try_number, worker, state, error FROM task_attempts WHERE run_id = $1 AND task_id = 'a' ORDER BY try_number",
+      [run.runId],
+    );
+    expect(rows[0]).toMatchObject({ try_number: 1, worker: 'dead-worker', state: 'failed' });
+    expect(rows[0]!.error).toContain('stopped renewing its lease');
+    expect(rows[1]).toMatchObject({ try_number: 2, worker: engine.pool.id, state: 'success' });
+    // The dead worker's late report is dropped: it no longer owns the attempt.
+    expect(await store.completeAttempt('dead-worker', claim!, { kind: 'success' })).toBeNull();
+  });
+
+  it("keeps an organisation within its limit of running tasks, and a DAG within max_active_runs", async () => {
+    let running = 0;
+    let peak = 0;
+    behave.set('a', async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(60);
+      running -= 1;
+    });
+    engine = new Engine(options({ orgMaxActiveTasks: 1 }));
+    engine.start();
+    const runs = await Promise.all([1, 2, 3].map((i) => engine.trigger({ orgId: 'eng-b', dagId: `test_chain_${i}`, trigger: 'manual' })));
+    const done = await Promise.all(runs.map((r) => engine.waitForRun('eng-b', r.runId, { timeoutMs: 15_000 })));
+    expect(done.map((r) => r.state)).toEqual(['success', 'success', 'success']);
+    expect(peak).toBe(1);
+
+    // Two runs of one DAG with max_active_runs 1 run one after the other.
+    await engine.stop();
+    engine = new Engine(options());
+    const first = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain_serial', trigger: 'manual' });
+    const second = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain_serial', trigger: 'manual' });
+    engine.start();
+    const [r1, r2] = await Promise.all([first, second].map((r) => engine.waitForRun('eng-a', r.runId, { timeoutMs: 15_000 })));
+    expect(r1!.state).toBe('success');
+    expect(r2!.state).toBe('success');
+    expect(new Date(r2!.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(r1!.endedAt!).getTime());
+  });
+
+  it("never shows or touches another organisation's run", async () => {
+    engine = new Engine(options());
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    await expect(engine.runs.get('eng-b', run.runId)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(engine.cancel('eng-b', run.runId)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(engine.retry('eng-b', run.runId)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(engine.runs.logs('eng-b', run.runId, {})).rejects.toMatchObject({ code: 'not_found' });
+    expect((await engine.runs.list('eng-b', {})).some((r) => r.runId === run.runId)).toBe(false);
+    await engine.cancel('eng-a', run.runId);
+  });
+});
+
+describe('engine, no database work', () => {
+  it('refuses a DAG id no pipeline runs', async () => {
+    const engine = new Engine({
+      db: {} as never,
+      registry,
+      logger: silentLogger(),
+      workerConcurrency: 0,
+      orgMaxActiveTasks: 1,
+      leaseSeconds: 5,
+      scheduler: false,
+      soleWorker: false,
+    });
+    await expect(engine.trigger({ orgId: 'x', dagId: 'nope', trigger: 'manual' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+afterAll(() => behave.clear());

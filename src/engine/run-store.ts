@@ -1,0 +1,589 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, Queryable } from '../db/index.js';
+import { iso, isoOrNull } from '../db/index.js';
+import { UserError, notFound } from '../errors/index.js';
+import type { PipelineDefinition, RunState, TaskState, TriggerKind, TriggerRule } from './model.js';
+import { retryPolicy } from './retry-policy.js';
+import { planAdvance, planRetry, type TaskSnapshot } from './states.js';
+
+/**
+ * Every SQL operation of the builtin orchestrator on runs and task
+ * instances. Each method is one transaction (or one statement); every
+ * query a caller can reach from the API carries the organisation.
+ */
+
+export interface TaskView {
+  taskId: string;
+  state: TaskState;
+  tryNumber: number;
+  maxAttempts: number;
+  upstream: string[];
+  startedAt: string | null;
+  endedAt: string | null;
+  rowsIn: number | null;
+  rowsOut: number | null;
+  rowsRejected: number | null;
+  error: string | null;
+  errorCode: string | null;
+  output: Record<string, unknown> | null;
+}
+
+/** A run as `GET /api/runs/:id` answers it (CONTRACT.md, Runs and schedules). */
+export interface RunView {
+  runId: string;
+  dagId: string;
+  orgId: string;
+  pipeline: string;
+  connectionId: string | null;
+  scheduleId: string | null;
+  state: RunState;
+  trigger: TriggerKind;
+  conf: Record<string, unknown>;
+  fireAt: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  cancelRequested: boolean;
+  orchestrator: string;
+  externalId: string | null;
+  error: string | null;
+  tasks: TaskView[];
+}
+
+export interface CreateRunInput {
+  orgId: string;
+  dagId: string;
+  pipeline: PipelineDefinition;
+  connectionId?: string | null | undefined;
+  scheduleId?: string | null | undefined;
+  fireAt?: Date | null | undefined;
+  trigger: TriggerKind;
+  conf?: Record<string, unknown> | undefined;
+  maxActiveRuns?: number | undefined;
+  createdBy?: string | null | undefined;
+  runId?: string | undefined;
+  orchestrator?: string | undefined;
+}
+
+/** What a worker holds after a claim: enough to run the attempt and to report it. */
+export interface ClaimedAttempt {
+  runId: string;
+  taskId: string;
+  orgId: string;
+  dagId: string;
+  pipeline: string;
+  connectionId: string | null;
+  trigger: TriggerKind;
+  conf: Record<string, unknown>;
+  tryNumber: number;
+  maxAttempts: number;
+  runStartedAt: Date;
+  /** When the run was queued and when the task became claimable: for lag measurements. */
+  availableAt: Date;
+}
+
+export type AttemptOutcome =
+  | { kind: 'success'; rowsIn?: number | undefined; rowsOut?: number | undefined; rowsRejected?: number | undefined; output?: Record<string, unknown> | undefined }
+  | { kind: 'failure'; error: string; errorCode: string | null; retryable: boolean; retryDelayMs: number }
+  | { kind: 'cancelled'; error: string };
+
+export interface RunFilters {
+  connectionId?: string | undefined;
+  dagId?: string | undefined;
+  state?: RunState | undefined;
+  limit?: number | undefined;
+  before?: string | undefined;
+}
+
+export interface LogLine {
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+  orgId: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data?: Record<string, unknown> | undefined;
+  at: Date;
+}
+
+export interface LogView {
+  id: number;
+  taskId: string;
+  tryNumber: number;
+  at: string;
+  level: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+interface RunRow {
+  id: string;
+  org_id: string;
+  dag_id: string;
+  pipeline: string;
+  connection_id: string | null;
+  schedule_id: string | null;
+  state: RunState;
+  trigger: TriggerKind;
+  conf: Record<string, unknown>;
+  fire_at: Date | null;
+  queued_at: Date;
+  started_at: Date | null;
+  ended_at: Date | null;
+  cancel_requested: boolean;
+  orchestrator: string;
+  external_id: string | null;
+  error: string | null;
+}
+
+interface TaskRow {
+  run_id: string;
+  task_id: string;
+  state: TaskState;
+  position: number;
+  upstream: string[];
+  trigger_rule: TriggerRule;
+  try_number: number;
+  max_attempts: number;
+  started_at: Date | null;
+  ended_at: Date | null;
+  rows_in: string | number | null;
+  rows_out: string | number | null;
+  rows_rejected: string | number | null;
+  output: Record<string, unknown> | null;
+  error: string | null;
+  error_code: string | null;
+}
+
+const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+const taskView = (t: TaskRow): TaskView => ({
+  taskId: t.task_id,
+  state: t.state,
+  tryNumber: t.try_number,
+  maxAttempts: t.max_attempts,
+  upstream: t.upstream,
+  startedAt: isoOrNull(t.started_at),
+  endedAt: isoOrNull(t.ended_at),
+  rowsIn: num(t.rows_in),
+  rowsOut: num(t.rows_out),
+  rowsRejected: num(t.rows_rejected),
+  error: t.error,
+  errorCode: t.error_code,
+  output: t.output,
+});
+
+const runView = (r: RunRow, tasks: TaskRow[]): RunView => ({
+  runId: r.id,
+  dagId: r.dag_id,
+  orgId: r.org_id,
+  pipeline: r.pipeline,
+  connectionId: r.connection_id,
+  scheduleId: r.schedule_id,
+  state: r.state,
+  trigger: r.trigger,
+  conf: r.conf,
+  fireAt: isoOrNull(r.fire_at),
+  queuedAt: iso(r.queued_at),
+  startedAt: isoOrNull(r.started_at),
+  endedAt: isoOrNull(r.ended_at),
+  cancelRequested: r.cancel_requested,
+  orchestrator: r.orchestrator,
+  externalId: r.external_id,
+  error: r.error,
+  tasks: tasks.map(taskView),
+});
+
+const snapshot = (t: Pick<TaskRow, 'task_id' | 'state' | 'upstream' | 'trigger_rule'>): TaskSnapshot => ({
+  taskId: t.task_id,
+  state: t.state,
+  upstream: t.upstream,
+  triggerRule: t.trigger_rule,
+});
+
+/** `manual__20261121T075312Z_k3j9x2`: sortable, readable, unique, and a valid Airflow run id. */
+export function newRunId(trigger: TriggerKind, at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${trigger}__${stamp}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Key of the advisory lock that serialises claims of one organisation's tasks (its limits are counted under it). */
+const ORG_LOCK_SPACE = 0x51c3;
+
+export class RunStore {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts a run with its task instances: tasks without upstream are queued, the others pending. */
+  async createRun(input: CreateRunInput, tx?: Queryable): Promise<RunView | null> {
+    const work = async (q: Queryable) => {
+      const runId = input.runId ?? newRunId(input.trigger);
+      const inserted = await q.query<RunRow>(
+        `INSERT INTO runs (id, org_id, dag_id, pipeline, connection_id, schedule_id, state, trigger, conf, fire_at, max_active_runs, created_by, orchestrator)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::jsonb, $9, $10, $11, $12)
+         ON CONFLICT (schedule_id, fire_at) DO NOTHING
+         RETURNING *`,
+        [
+          runId,
+          input.orgId,
+          input.dagId,
+          input.pipeline.name,
+          input.connectionId ?? null,
+          input.scheduleId ?? null,
+          input.trigger,
+          JSON.stringify(input.conf ?? {}),
+          input.fireAt ?? null,
+          input.maxActiveRuns ?? 1,
+          input.createdBy ?? null,
+          input.orchestrator ?? 'builtin',
+        ],
+      );
+      const run = inserted.rows[0];
+      if (!run) return null; // another scheduler created the run for this fire time first
+      const tasks: TaskRow[] = [];
+      for (const [position, task] of input.pipeline.tasks.entries()) {
+        const { rows } = await q.query<TaskRow>(
+          `INSERT INTO task_instances (run_id, task_id, org_id, state, position, upstream, trigger_rule, max_attempts, available_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $4 = 'queued' THEN now() END)
+           RETURNING *`,
+          [runId, task.id, input.orgId, task.upstream.length === 0 ? 'queued' : 'pending', position, task.upstream, task.triggerRule ?? 'all_success', retryPolicy(task.retry).maxAttempts],
+        );
+        tasks.push(rows[0]!);
+      }
+      return runView(run, tasks);
+    };
+    return tx ? work(tx) : this.db.transaction(work);
+  }
+
+  /**
+   * Claims the next task ready to run, honouring the organisation's limit
+   * on running tasks and the DAG's `max_active_runs`, or returns null.
+   * Candidates are locked with SKIP LOCKED so workers sharing a server never
+   * wait for each other; the organisation's limits are counted under an
+   * advisory lock so two workers cannot both take its last free slot.
+   */
+  async claim(workerId: string, leaseSeconds: number, orgMaxActiveTasks: number): Promise<ClaimedAttempt | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows: candidates } = await tx.query<{ run_id: string; task_id: string; org_id: string; dag_id: string; run_state: RunState; max_active_runs: number }>(
+        `SELECT ti.run_id, ti.task_id, ti.org_id, r.dag_id, r.state AS run_state, r.max_active_runs
+           FROM task_instances ti JOIN runs r ON r.id = ti.run_id
+          WHERE ti.state IN ('queued', 'up_for_retry') AND ti.available_at <= now()
+            AND r.state IN ('queued', 'running') AND NOT r.cancel_requested AND r.orchestrator = 'builtin'
+          ORDER BY ti.available_at, ti.position
+          LIMIT 10
+          FOR UPDATE OF ti SKIP LOCKED`,
+      );
+      for (const c of candidates) {
+        await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, c.org_id]);
+        const { rows: busy } = await tx.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM task_instances WHERE org_id = $1 AND state = 'running'",
+          [c.org_id],
+        );
+        if (busy[0]!.n >= orgMaxActiveTasks) continue;
+        if (c.run_state === 'queued') {
+          const { rows: active } = await tx.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running'",
+            [c.org_id, c.dag_id],
+          );
+          if (active[0]!.n >= c.max_active_runs) continue;
+        }
+        const { rows } = await tx.query<RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string }>(
+          `WITH task AS (
+             UPDATE task_instances
+                SET state = 'running', try_number = try_number + 1, lease_owner = $3,
+                    lease_expires_at = now() + make_interval(secs => $4), started_at = now(), ended_at = NULL,
+                    error = NULL, error_code = NULL
+              WHERE run_id = $1 AND task_id = $2
+              RETURNING try_number, max_attempts, available_at, task_id
+           ), run AS (
+             UPDATE runs SET state = 'running', started_at = COALESCE(started_at, now())
+              WHERE id = $1
+              RETURNING *
+           )
+           SELECT run.*, task.* FROM run, task`,
+          [c.run_id, c.task_id, workerId, leaseSeconds],
+        );
+        const r = rows[0]!;
+        await tx.query(
+          `INSERT INTO task_attempts (run_id, task_id, try_number, org_id, worker, state) VALUES ($1, $2, $3, $4, $5, 'running')
+           ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL`,
+          [c.run_id, c.task_id, r.try_number, c.org_id, workerId],
+        );
+        return {
+          runId: r.id,
+          taskId: r.task_id,
+          orgId: r.org_id,
+          dagId: r.dag_id,
+          pipeline: r.pipeline,
+          connectionId: r.connection_id,
+          trigger: r.trigger,
+          conf: r.conf,
+          tryNumber: r.try_number,
+          maxAttempts: r.max_attempts,
+          runStartedAt: r.started_at!,
+          availableAt: r.available_at,
+        };
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Renews the leases of a worker's running attempts. Returns the attempts
+   * it no longer owns (reaped after a stall) and those whose run was
+   * cancelled: the worker aborts both.
+   */
+  async heartbeat(workerId: string, leaseSeconds: number, attempts: readonly { runId: string; taskId: string; tryNumber: number }[]): Promise<{ lost: string[]; cancelled: string[] }> {
+    if (attempts.length === 0) return { lost: [], cancelled: [] };
+    const { rows } = await this.db.query<{ run_id: string; task_id: string; try_number: number; cancel_requested: boolean }>(
+      `UPDATE task_instances ti SET lease_expires_at = now() + make_interval(secs => $2)
+         FROM runs r
+        WHERE r.id = ti.run_id AND ti.lease_owner = $1 AND ti.state = 'running'
+        RETURNING ti.run_id, ti.task_id, ti.try_number, r.cancel_requested`,
+      [workerId, leaseSeconds],
+    );
+    const key = (runId: string, taskId: string, tryNumber: number) => `${runId}/${taskId}/${tryNumber}`;
+    const held = new Map(rows.map((r) => [key(r.run_id, r.task_id, r.try_number), r.cancel_requested]));
+    const lost: string[] = [];
+    const cancelled: string[] = [];
+    for (const a of attempts) {
+      const k = key(a.runId, a.taskId, a.tryNumber);
+      if (!held.has(k)) lost.push(k);
+      else if (held.get(k)) cancelled.push(k);
+    }
+    return { lost, cancelled };
+  }
+
+  /**
+   * Records how an attempt ended and moves the run on, in one transaction.
+   * Returns null when the worker no longer owned the attempt (its lease ran
+   * out and another worker failed it): the result is then dropped.
+   */
+  async completeAttempt(workerId: string, claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber'>, outcome: AttemptOutcome): Promise<{ runState: RunState; taskState: TaskState } | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [claim.runId]);
+      const state: TaskState =
+        outcome.kind === 'success' ? 'success' : outcome.kind === 'cancelled' ? 'cancelled' : outcome.retryable && claim.tryNumber < (await this.maxAttempts(tx, claim)) ? 'up_for_retry' : 'failed';
+      const { rowCount } = await tx.query(
+        `UPDATE task_instances
+            SET state = $5, ended_at = CASE WHEN $5 = 'up_for_retry' THEN NULL ELSE now() END,
+                lease_owner = NULL, lease_expires_at = NULL,
+                available_at = CASE WHEN $5 = 'up_for_retry' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE available_at END,
+                rows_in = COALESCE($7, rows_in), rows_out = COALESCE($8, rows_out), rows_rejected = COALESCE($9, rows_rejected),
+                output = COALESCE($10::jsonb, output), error = $11, error_code = $12
+          WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'`,
+        [
+          claim.runId,
+          claim.taskId,
+          claim.tryNumber,
+          workerId,
+          state,
+          outcome.kind === 'failure' ? outcome.retryDelayMs : 0,
+          outcome.kind === 'success' ? (outcome.rowsIn ?? null) : null,
+          outcome.kind === 'success' ? (outcome.rowsOut ?? null) : null,
+          outcome.kind === 'success' ? (outcome.rowsRejected ?? null) : null,
+          outcome.kind === 'success' && outcome.output ? JSON.stringify(outcome.output) : null,
+          outcome.kind === 'success' ? null : outcome.error,
+          outcome.kind === 'failure' ? outcome.errorCode : null,
+        ],
+      );
+      if (rowCount === 0) return null;
+      await tx.query(
+        'UPDATE task_attempts SET state = $4, ended_at = now(), error = $5 WHERE run_id = $1 AND task_id = $2 AND try_number = $3',
+        [claim.runId, claim.taskId, claim.tryNumber, state === 'up_for_retry' ? 'failed' : state, outcome.kind === 'success' ? null : outcome.error],
+      );
+      const runState = await advanceRun(tx, claim.runId);
+      return { runState, taskState: state };
+    });
+  }
+
+  private async maxAttempts(tx: Queryable, claim: Pick<ClaimedAttempt, 'runId' | 'taskId'>): Promise<number> {
+    const { rows } = await tx.query<{ max_attempts: number }>('SELECT max_attempts FROM task_instances WHERE run_id = $1 AND task_id = $2', [claim.runId, claim.taskId]);
+    return rows[0]?.max_attempts ?? 1;
+  }
+
+  /**
+   * Fails attempts whose lease ran out (their worker died or stalled): retried
+   * when tries are left, after `retryDelayMs(pipeline, taskId, nextTry)`.
+   * `exceptOwner` keeps a worker from reaping its own live attempts;
+   * `everyOwner` (embedded start-up, where the data-directory lock proves no
+   * other process exists) reaps every running attempt at once.
+   */
+  async reapExpired(options: { exceptOwner: string; everyOwner?: boolean; retryDelayMs: (pipeline: string, taskId: string, nextTry: number) => number }): Promise<{ runId: string; taskId: string; tryNumber: number; owner: string | null; state: TaskState }[]> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ run_id: string; task_id: string; try_number: number; max_attempts: number; lease_owner: string | null; lease_expires_at: Date | null; pipeline: string; cancel_requested: boolean }>(
+        `SELECT ti.run_id, ti.task_id, ti.try_number, ti.max_attempts, ti.lease_owner, ti.lease_expires_at, r.pipeline, r.cancel_requested
+           FROM task_instances ti JOIN runs r ON r.id = ti.run_id
+          WHERE ti.state = 'running' AND ti.lease_owner IS DISTINCT FROM $1
+            AND ($2 OR ti.lease_expires_at < now())
+          ORDER BY ti.lease_expires_at
+          LIMIT 100
+          FOR UPDATE OF ti SKIP LOCKED`,
+        [options.exceptOwner, options.everyOwner ?? false],
+      );
+      const reaped: { runId: string; taskId: string; tryNumber: number; owner: string | null; state: TaskState }[] = [];
+      for (const r of rows) {
+        const retry = !r.cancel_requested && r.try_number < r.max_attempts;
+        const state: TaskState = r.cancel_requested ? 'cancelled' : retry ? 'up_for_retry' : 'failed';
+        const error = `the worker running try ${r.try_number} (${r.lease_owner ?? 'unknown'}) stopped renewing its lease${r.lease_expires_at ? ` (expired ${iso(r.lease_expires_at)})` : ''}; it was killed or lost`;
+        await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [r.run_id]);
+        await tx.query(
+          `UPDATE task_instances SET state = $3, lease_owner = NULL, lease_expires_at = NULL, error = $4, error_code = 'worker_lost',
+                  ended_at = CASE WHEN $3 = 'up_for_retry' THEN NULL ELSE now() END,
+                  available_at = CASE WHEN $3 = 'up_for_retry' THEN now() + make_interval(secs => $5::double precision / 1000) ELSE available_at END
+            WHERE run_id = $1 AND task_id = $2`,
+          [r.run_id, r.task_id, state, error, retry ? options.retryDelayMs(r.pipeline, r.task_id, r.try_number + 1) : 0],
+        );
+        await tx.query("UPDATE task_attempts SET state = 'failed', ended_at = now(), error = $4 WHERE run_id = $1 AND task_id = $2 AND try_number = $3", [r.run_id, r.task_id, r.try_number, error]);
+        await advanceRun(tx, r.run_id);
+        reaped.push({ runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, owner: r.lease_owner, state });
+      }
+      return reaped;
+    });
+  }
+
+  async get(orgId: string, runId: string): Promise<RunView> {
+    const { rows } = await this.db.query<RunRow>('SELECT * FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+    if (!rows[0]) throw notFound('Run', runId);
+    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [runId]);
+    return runView(rows[0], tasks.rows);
+  }
+
+  async list(orgId: string, filters: RunFilters = {}): Promise<RunView[]> {
+    const { rows } = await this.db.query<RunRow>(
+      `SELECT * FROM runs
+        WHERE org_id = $1
+          AND ($2::text IS NULL OR connection_id = $2)
+          AND ($3::text IS NULL OR dag_id = $3)
+          AND ($4::text IS NULL OR state = $4)
+          AND ($5::timestamptz IS NULL OR queued_at < $5)
+        ORDER BY queued_at DESC, id DESC
+        LIMIT $6`,
+      [orgId, filters.connectionId ?? null, filters.dagId ?? null, filters.state ?? null, filters.before ?? null, filters.limit ?? 50],
+    );
+    if (rows.length === 0) return [];
+    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = ANY($1) ORDER BY run_id, position', [rows.map((r) => r.id)]);
+    const byRun = new Map<string, TaskRow[]>();
+    for (const t of tasks.rows) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t]);
+    return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
+  }
+
+  /** Whether the DAG has a run queued or running (the schedules' overlap policy). */
+  async hasActiveRun(orgId: string, dagId: string, tx?: Queryable): Promise<boolean> {
+    const { rows } = await (tx ?? this.db).query("SELECT 1 FROM runs WHERE org_id = $1 AND dag_id = $2 AND state IN ('queued', 'running') LIMIT 1", [orgId, dagId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Asks a run to stop: waiting tasks are cancelled at once, running ones
+   * when their worker notices (at once in this process, at its next
+   * heartbeat elsewhere). A finished run is a 409.
+   */
+  async cancel(orgId: string, runId: string): Promise<RunState> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ state: RunState }>('SELECT state FROM runs WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, runId]);
+      const run = rows[0];
+      if (!run) throw notFound('Run', runId);
+      if (run.state !== 'queued' && run.state !== 'running') {
+        throw new UserError('conflict', `run ${runId} already ended (${run.state}); only a queued or running run can be cancelled`);
+      }
+      await tx.query('UPDATE runs SET cancel_requested = true WHERE id = $1', [runId]);
+      return advanceRun(tx, runId);
+    });
+  }
+
+  /** Runs the failed part of a finished run again (planRetry); a run that did not fail is a 409. */
+  async retry(orgId: string, runId: string, tryBudget: (pipeline: string, taskId: string) => number): Promise<RunView> {
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ state: RunState; pipeline: string }>('SELECT state, pipeline FROM runs WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, runId]);
+      const run = rows[0];
+      if (!run) throw notFound('Run', runId);
+      if (run.state !== 'failed' && run.state !== 'cancelled') {
+        throw new UserError('conflict', `run ${runId} is ${run.state}; only a failed or cancelled run can be retried`);
+      }
+      const tasks = await tx.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [runId]);
+      for (const change of planRetry(tasks.rows.map(snapshot))) {
+        const task = tasks.rows.find((t) => t.task_id === change.taskId)!;
+        await tx.query(
+          `UPDATE task_instances SET state = $3, max_attempts = try_number + $4, available_at = CASE WHEN $3 = 'queued' THEN now() END,
+                  started_at = NULL, ended_at = NULL, error = NULL, error_code = NULL, rows_in = NULL, rows_out = NULL, rows_rejected = NULL, output = NULL
+            WHERE run_id = $1 AND task_id = $2`,
+          [runId, change.taskId, change.state, Math.max(1, tryBudget(run.pipeline, task.task_id))],
+        );
+      }
+      await tx.query("UPDATE runs SET state = 'queued', cancel_requested = false, ended_at = NULL, error = NULL WHERE id = $1", [runId]);
+    });
+    return this.get(orgId, runId);
+  }
+
+  async appendLogs(lines: readonly LogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.db.query(
+      `INSERT INTO task_logs (run_id, task_id, try_number, org_id, level, message, data, at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])`,
+      [
+        lines.map((l) => l.runId),
+        lines.map((l) => l.taskId),
+        lines.map((l) => l.tryNumber),
+        lines.map((l) => l.orgId),
+        lines.map((l) => l.level),
+        lines.map((l) => l.message),
+        lines.map((l) => (l.data === undefined ? null : JSON.stringify(l.data))),
+        lines.map((l) => l.at),
+      ],
+    );
+  }
+
+  async logs(orgId: string, runId: string, options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined } = {}): Promise<LogView[]> {
+    await this.assertRun(orgId, runId);
+    const { rows } = await this.db.query<{ id: string | number; task_id: string; try_number: number; at: Date; level: string; message: string; data: Record<string, unknown> | null }>(
+      `SELECT id, task_id, try_number, at, level, message, data FROM task_logs
+        WHERE org_id = $1 AND run_id = $2 AND ($3::text IS NULL OR task_id = $3) AND id > $4
+        ORDER BY id LIMIT $5`,
+      [orgId, runId, options.taskId ?? null, options.afterId ?? 0, options.limit ?? 1000],
+    );
+    return rows.map((r) => ({ id: Number(r.id), taskId: r.task_id, tryNumber: r.try_number, at: iso(r.at), level: r.level, message: r.message, data: r.data }));
+  }
+
+  /** The outputs and states of a run's tasks, for a task's context. */
+  async taskStates(runId: string): Promise<{ states: Record<string, TaskState>; outputs: Record<string, Record<string, unknown> | null> }> {
+    const { rows } = await this.db.query<{ task_id: string; state: TaskState; output: Record<string, unknown> | null }>('SELECT task_id, state, output FROM task_instances WHERE run_id = $1', [runId]);
+    return {
+      states: Object.fromEntries(rows.map((r) => [r.task_id, r.state])),
+      outputs: Object.fromEntries(rows.map((r) => [r.task_id, r.output])),
+    };
+  }
+
+  private async assertRun(orgId: string, runId: string): Promise<void> {
+    const { rows } = await this.db.query('SELECT 1 FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+    if (rows.length === 0) throw notFound('Run', runId);
+  }
+}
+
+/** Applies planAdvance to a run whose row the caller has locked; returns the run's state after it. */
+export async function advanceRun(tx: Queryable, runId: string): Promise<RunState> {
+  const { rows: runs } = await tx.query<{ state: RunState; cancel_requested: boolean }>('SELECT state, cancel_requested FROM runs WHERE id = $1', [runId]);
+  const run = runs[0]!;
+  const { rows: tasks } = await tx.query<TaskRow>('SELECT task_id, state, upstream, trigger_rule FROM task_instances WHERE run_id = $1', [runId]);
+  const plan = planAdvance(tasks.map(snapshot), { cancelRequested: run.cancel_requested });
+  for (const change of plan.changes) {
+    await tx.query(
+      `UPDATE task_instances SET state = $3,
+              available_at = CASE WHEN $3 = 'queued' THEN now() ELSE available_at END,
+              ended_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END
+        WHERE run_id = $1 AND task_id = $2`,
+      [runId, change.taskId, change.state],
+    );
+  }
+  if (plan.runState && plan.runState !== run.state) {
+    await tx.query(
+      `UPDATE runs SET state = $2, ended_at = now(),
+              error = CASE WHEN $2 = 'failed'
+                           THEN (SELECT task_id || ': ' || COALESCE(error, 'failed') FROM task_instances WHERE run_id = $1 AND state = 'failed' ORDER BY position LIMIT 1)
+                      END
+        WHERE id = $1`,
+      [runId, plan.runState],
+    );
+    return plan.runState;
+  }
+  return run.state;
+}

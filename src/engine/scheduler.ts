@@ -1,0 +1,130 @@
+import type { Database } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { PipelineRegistry } from './model.js';
+import type { RunStore } from './run-store.js';
+import { dueFireTimes, MISSED_RUN_DEFAULTS } from './schedule/index.js';
+import type { ScheduleStore } from './schedule-store.js';
+
+export interface SchedulerOptions {
+  db: Database;
+  runs: RunStore;
+  schedules: ScheduleStore;
+  registry: PipelineRegistry;
+  logger: Logger;
+  /** How often due schedules are looked for. Default 1 s: a run starts within a second or so of its time. */
+  tickMs?: number;
+  /** Schedules handled per transaction. */
+  batchSize?: number;
+  /** Called after runs were created, so that workers in this process start at once. */
+  onRunsCreated?: (count: number) => void;
+  now?: () => Date;
+}
+
+/**
+ * Fires CRON schedules: each tick locks the due schedules (SKIP LOCKED),
+ * works out which fire times to run under the missed-run policy, and creates
+ * one run per fire time. The unique key (schedule_id, fire_at) on runs makes
+ * that exactly once, however many schedulers run against one database and
+ * however their ticks interleave.
+ */
+export class Scheduler {
+  readonly #o: Required<Omit<SchedulerOptions, 'onRunsCreated'>> & Pick<SchedulerOptions, 'onRunsCreated'>;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<unknown> = Promise.resolve();
+  #stopped = true;
+
+  constructor(options: SchedulerOptions) {
+    this.#o = { tickMs: 1000, batchSize: 100, now: () => new Date(), ...options };
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const loop = () => {
+      if (this.#stopped) return;
+      this.#ticking = this.tick()
+        .catch((error: unknown) => this.#o.logger.error({ err: error }, 'scheduler tick failed; trying again'))
+        .finally(() => {
+          if (!this.#stopped) this.#timer = setTimeout(loop, this.#o.tickMs);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#ticking;
+  }
+
+  /** One pass over due schedules; returns how many runs it created. */
+  async tick(): Promise<number> {
+    let created = 0;
+    for (;;) {
+      const { handled, runs } = await this.#batch();
+      created += runs;
+      if (handled < this.#o.batchSize) break;
+    }
+    if (created > 0) this.#o.onRunsCreated?.(created);
+    return created;
+  }
+
+  async #batch(): Promise<{ handled: number; runs: number }> {
+    const now = this.#o.now();
+    return this.#o.db.transaction(async (tx) => {
+      const due = await this.#o.schedules.lockDue(tx, now, this.#o.batchSize);
+      let runs = 0;
+      for (const schedule of due) {
+        const log = this.#o.logger.child({ orgId: schedule.org_id, scheduleId: schedule.id, dagId: schedule.dag_id });
+        const resolved = this.#o.registry.resolve(schedule.dag_id);
+        const { due: fireTimes, next } = dueFireTimes({
+          cronExpression: schedule.cron_expression,
+          timezone: schedule.timezone,
+          lastFireAt: schedule.last_fire_at,
+          now,
+          policy: schedule.missed_run_policy,
+          windowMs: schedule.missed_run_window_seconds * 1000,
+        });
+        if (!resolved) {
+          log.error('schedule names a DAG no pipeline runs; it stays as it is until fixed');
+        } else {
+          let active = schedule.overlap_policy === 'skip' && (await this.#o.runs.hasActiveRun(schedule.org_id, schedule.dag_id, tx));
+          for (const fireAt of fireTimes) {
+            if (active) {
+              log.warn({ fireAt }, 'skipped a fire time: the previous run of this schedule is still active (overlap policy "skip")');
+              continue;
+            }
+            const run = await this.#o.runs.createRun(
+              {
+                orgId: schedule.org_id,
+                dagId: schedule.dag_id,
+                pipeline: resolved.pipeline,
+                connectionId: schedule.connection_id,
+                scheduleId: schedule.id,
+                fireAt,
+                trigger: 'schedule',
+                conf: { fire_at: fireAt.toISOString() },
+                maxActiveRuns: schedule.max_active_runs,
+              },
+              tx,
+            );
+            if (run) {
+              runs += 1;
+              log.info({ runId: run.runId, fireAt }, 'schedule fired');
+            }
+            active = schedule.overlap_policy === 'skip';
+          }
+        }
+        // Every fire time up to now is handled (run, or dropped by the missed-run policy), unless the
+        // 'all' policy hit its limit: then carry on from the last one at the next tick.
+        const truncated = fireTimes.length >= MISSED_RUN_DEFAULTS.limit;
+        await tx.query('UPDATE schedules SET last_fire_at = GREATEST(last_fire_at, $2), next_fire_at = $3 WHERE id = $1', [
+          schedule.id,
+          truncated ? fireTimes.at(-1)! : now,
+          truncated ? now : next,
+        ]);
+      }
+      return { handled: due.length, runs };
+    });
+  }
+}

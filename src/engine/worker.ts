@@ -1,0 +1,325 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { isAppError } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import { AttemptLog } from './attempt-log.js';
+import type { PipelineRegistry, RunState, TaskContext, TaskDefinition, TaskResult, TaskState } from './model.js';
+import { backoffDelayMs, retryPolicy } from './retry-policy.js';
+import type { AttemptOutcome, ClaimedAttempt, RunStore } from './run-store.js';
+
+export interface WorkerPoolOptions {
+  store: RunStore;
+  registry: PipelineRegistry;
+  logger: Logger;
+  /** Attempts this process runs at once. */
+  concurrency: number;
+  orgMaxActiveTasks: number;
+  leaseSeconds: number;
+  /** How often an idle worker looks for work (it is also woken by runs created in this process). Default 500 ms. */
+  pollIntervalMs?: number;
+  /**
+   * The embedded database: the data-directory lock proves no other process
+   * runs tasks, so attempts left running by a previous process are failed
+   * (and retried) at start instead of after their lease.
+   */
+  soleWorker?: boolean;
+  /** How long `stop()` lets running attempts finish before aborting them. Default 10 s. */
+  shutdownGraceMs?: number;
+  id?: string;
+}
+
+/** Why an attempt's signal was aborted. */
+export class AttemptAborted extends Error {
+  constructor(
+    readonly why: 'timeout' | 'cancelled' | 'lease_lost' | 'shutdown',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttemptAborted';
+  }
+}
+
+interface Active {
+  claim: ClaimedAttempt;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface AttemptEvent {
+  claim: ClaimedAttempt;
+  workerId: string;
+}
+
+export interface AttemptEndEvent extends AttemptEvent {
+  taskState: TaskState | null;
+  runState: RunState | null;
+}
+
+/**
+ * Runs task attempts: claims the next ready task (SKIP LOCKED, so any number
+ * of pools may share one PostgreSQL server), runs it with an AbortSignal for
+ * timeout and cancellation, renews the claim's lease while it runs, and
+ * records how it ended. Attempts of workers that died are failed and retried
+ * by whichever pool notices their lease ran out.
+ *
+ * Events: `attemptStarted` (AttemptEvent), `attemptEnded` (AttemptEndEvent),
+ * `runEnded` ({ runId, state }).
+ */
+export class WorkerPool extends EventEmitter {
+  readonly id: string;
+  readonly #o: Required<Omit<WorkerPoolOptions, 'id'>>;
+  readonly #active = new Map<string, Active>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(options: WorkerPoolOptions) {
+    super();
+    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.#o = { pollIntervalMs: 500, soleWorker: false, shutdownGraceMs: 10_000, ...options };
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  start(): void {
+    if (this.#running || this.#o.concurrency === 0) return;
+    this.#running = true;
+    const leaseMs = this.#o.leaseSeconds * 1000;
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const timer = setInterval(() => void fn(), ms);
+      timer.unref();
+      this.#timers.push(timer);
+    };
+    every(Math.min(leaseMs / 3, 5000), () => this.#heartbeat());
+    every(Math.max(1000, leaseMs / 2), () => this.#reap(false));
+    this.#loop = (async () => {
+      if (this.#o.soleWorker) await this.#reap(true);
+      await this.#run();
+    })();
+  }
+
+  /** Looks for work now instead of at the next poll. */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Aborts this process's attempts of a run at once (other processes notice at their next heartbeat). */
+  cancelRun(runId: string): void {
+    for (const active of this.#active.values()) {
+      if (active.claim.runId === runId) active.controller.abort(new AttemptAborted('cancelled', 'the run was cancelled'));
+    }
+  }
+
+  /** Stops claiming, lets running attempts finish for the grace period, then aborts them (they are retried). */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    this.wake();
+    await this.#loop;
+    const all = Promise.all([...this.#active.values()].map((a) => a.done));
+    const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.#o.shutdownGraceMs).unref());
+    if ((await Promise.race([all, grace])) === 'timeout') {
+      for (const a of this.#active.values()) a.controller.abort(new AttemptAborted('shutdown', 'the worker was stopped'));
+      await all;
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      while (this.#running && this.#active.size < this.#o.concurrency) {
+        let claim: ClaimedAttempt | null = null;
+        try {
+          claim = await this.#o.store.claim(this.id, this.#o.leaseSeconds, this.#o.orgMaxActiveTasks);
+        } catch (error) {
+          this.#o.logger.error({ err: error }, 'could not claim a task; retrying at the next poll');
+        }
+        if (!claim) break;
+        this.#execute(claim);
+      }
+      if (!this.#running) break;
+      await this.#sleep();
+    }
+  }
+
+  #sleep(): Promise<void> {
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#o.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        this.#woken = false;
+        done();
+      };
+    });
+  }
+
+  #execute(claim: ClaimedAttempt): void {
+    const key = `${claim.runId}/${claim.taskId}/${claim.tryNumber}`;
+    const controller = new AbortController();
+    const done = this.#attempt(claim, controller).finally(() => {
+      this.#active.delete(key);
+      this.wake();
+    });
+    this.#active.set(key, { claim, controller, done });
+  }
+
+  async #attempt(claim: ClaimedAttempt, controller: AbortController): Promise<void> {
+    const logger = this.#o.logger.child({ orgId: claim.orgId, runId: claim.runId, taskId: claim.taskId, attempt: claim.tryNumber });
+    const log = new AttemptLog(this.#o.store, claim, logger);
+    this.emit('attemptStarted', { claim, workerId: this.id } satisfies AttemptEvent);
+    const definition = this.#o.registry.get(claim.pipeline)?.tasks.find((t) => t.id === claim.taskId);
+    let outcome: AttemptOutcome;
+    if (!definition) {
+      outcome = { kind: 'failure', error: `pipeline ${claim.pipeline} has no task ${claim.taskId} in this version of Sluice`, errorCode: 'internal', retryable: false, retryDelayMs: 0 };
+    } else {
+      outcome = await this.#runTask(claim, definition, controller, log, logger);
+    }
+    if (outcome.kind === 'failure') log.error(outcome.error, { code: outcome.errorCode, retryable: outcome.retryable });
+    else if (outcome.kind === 'cancelled') log.warn(outcome.error);
+    await log.flush();
+
+    if (controller.signal.reason instanceof AttemptAborted && controller.signal.reason.why === 'lease_lost') {
+      logger.warn('attempt dropped: its lease was lost and another worker failed it');
+      this.emit('attemptEnded', { claim, workerId: this.id, taskState: null, runState: null } satisfies AttemptEndEvent);
+      return;
+    }
+    const result = await this.#report(claim, outcome, logger);
+    this.emit('attemptEnded', { claim, workerId: this.id, taskState: result?.taskState ?? null, runState: result?.runState ?? null } satisfies AttemptEndEvent);
+    if (result && (result.runState === 'success' || result.runState === 'failed' || result.runState === 'cancelled')) {
+      this.emit('runEnded', { runId: claim.runId, orgId: claim.orgId, dagId: claim.dagId, state: result.runState });
+    }
+  }
+
+  async #runTask(claim: ClaimedAttempt, definition: TaskDefinition, controller: AbortController, log: AttemptLog, logger: Logger): Promise<AttemptOutcome> {
+    const timer = setTimeout(
+      () => controller.abort(new AttemptAborted('timeout', `timed out after ${formatMs(definition.timeoutMs)}`)),
+      definition.timeoutMs,
+    );
+    const policy = retryPolicy(definition.retry);
+    try {
+      const { states, outputs } = await this.#o.store.taskStates(claim.runId);
+      const context: TaskContext = {
+        orgId: claim.orgId,
+        runId: claim.runId,
+        dagId: claim.dagId,
+        taskId: claim.taskId,
+        attempt: claim.tryNumber,
+        conf: claim.conf,
+        trigger: claim.trigger,
+        connectionId: claim.connectionId,
+        runStartedAt: claim.runStartedAt,
+        signal: controller.signal,
+        log,
+        logger,
+        upstreamOutput: (taskId) => outputs[taskId] ?? undefined,
+        taskStates: () => states,
+      };
+      log.info(`try ${claim.tryNumber} of ${claim.maxAttempts} started on ${this.id}`);
+      const result: TaskResult = (await untilAborted(definition.run(context), controller.signal)) ?? {};
+      log.info('finished', { rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected });
+      return { kind: 'success', ...result };
+    } catch (error) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+      if (reason instanceof AttemptAborted) {
+        if (reason.why === 'cancelled') return { kind: 'cancelled', error: reason.message };
+        return { kind: 'failure', error: reason.message, errorCode: reason.why === 'timeout' ? 'task_timeout' : 'worker_stopped', retryable: true, retryDelayMs: reason.why === 'shutdown' ? 0 : backoffDelayMs(policy, claim.tryNumber + 1) };
+      }
+      const retryable = isAppError(error) ? error.retryable || error.intent === 'bug' : true;
+      if (!isAppError(error)) logger.error({ err: error }, 'task failed unexpectedly');
+      return {
+        kind: 'failure',
+        error: error instanceof Error ? error.message : String(error),
+        errorCode: isAppError(error) ? error.code : 'internal',
+        retryable,
+        retryDelayMs: backoffDelayMs(policy, claim.tryNumber + 1),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Records the outcome, retrying a few times: a database blip must not leave the attempt running until its lease ends. */
+  async #report(claim: ClaimedAttempt, outcome: AttemptOutcome, logger: Logger) {
+    for (let i = 0; ; i++) {
+      try {
+        const result = await this.#o.store.completeAttempt(this.id, claim, outcome);
+        if (!result) logger.warn('attempt result dropped: its lease was lost and another worker failed it');
+        return result;
+      } catch (error) {
+        if (i >= 4) {
+          logger.error({ err: error }, 'could not record the end of an attempt; it will be retried once its lease expires');
+          return null;
+        }
+        await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+      }
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    const attempts = [...this.#active.values()].map((a) => a.claim);
+    if (attempts.length === 0) return;
+    try {
+      const { lost, cancelled } = await this.#o.store.heartbeat(this.id, this.#o.leaseSeconds, attempts);
+      for (const key of lost) this.#active.get(key)?.controller.abort(new AttemptAborted('lease_lost', 'the lease on this attempt was lost'));
+      for (const key of cancelled) this.#active.get(key)?.controller.abort(new AttemptAborted('cancelled', 'the run was cancelled'));
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'heartbeat failed; retrying');
+    }
+  }
+
+  async #reap(everyOwner: boolean): Promise<void> {
+    try {
+      for (;;) {
+        const reaped = await this.#o.store.reapExpired({
+          exceptOwner: this.id,
+          everyOwner,
+          retryDelayMs: (pipeline, taskId, nextTry) => {
+            const task = this.#o.registry.get(pipeline)?.tasks.find((t) => t.id === taskId);
+            return backoffDelayMs(retryPolicy(task?.retry), nextTry);
+          },
+        });
+        for (const r of reaped) this.#o.logger.warn({ runId: r.runId, taskId: r.taskId, attempt: r.tryNumber, owner: r.owner, state: r.state }, 'failed an attempt whose worker stopped renewing its lease');
+        if (reaped.length > 0) this.wake();
+        if (reaped.length < 100) return;
+      }
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not look for attempts of lost workers; retrying later');
+    }
+  }
+}
+
+/** Settles with `promise`, or rejects with the signal's reason once it aborts (a task ignoring its signal cannot hold a slot). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+const formatMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);

@@ -1,0 +1,79 @@
+import { UserError } from '../errors/index.js';
+import { createMapper, type FieldMappingInput, type SchemaColumn } from '../mapping/index.js';
+import type { RawSource, RawStore } from '../stores/raw/index.js';
+import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
+import { toLoadBatches, type SourceBatch } from './map.js';
+
+export interface LoadFromRawOptions {
+  orgId: string;
+  /** The raw table read and the warehouse table written. */
+  table: string;
+  /** Only this source's rows (a run or a file)... */
+  source?: RawSource | undefined;
+  /** ...or every row written after this watermark. */
+  sinceWatermark?: number | undefined;
+  mappings: readonly FieldMappingInput[];
+  writeMode: WriteMode;
+  primaryKey?: string[] | undefined;
+  runId: string;
+  /** Loading the same source id again replaces its rows instead of adding them. */
+  sourceId: string;
+  signal?: AbortSignal | undefined;
+  batchSize?: number | undefined;
+}
+
+export interface LoadFromRawResult {
+  /** Raw rows read. */
+  received: number;
+  loaded: number;
+  rejected: number;
+  columns: SchemaColumn[];
+  /** The raw table's high watermark when reading began: the next incremental load starts after it. */
+  highWatermark: number;
+}
+
+/**
+ * Raw rows → typed warehouse rows, in one load (one transaction). With
+ * field mappings the columns are known up front; without (auto mode) a
+ * first pass over the raw rows infers them, so the table is created once
+ * with types that fit every value.
+ */
+export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: LoadFromRawOptions): Promise<LoadFromRawResult> {
+  const { orgId, table, signal } = options;
+  const highWatermark = await raw.highWatermark(orgId, table);
+  const readOptions = { source: options.source, sinceWatermark: options.sinceWatermark, batchSize: options.batchSize ?? 5000 };
+  let received = 0;
+  async function* fromRaw(): AsyncGenerator<SourceBatch> {
+    for await (const rows of raw.read(orgId, table, readOptions)) {
+      signal?.throwIfAborted();
+      received += rows.length;
+      yield { records: rows.filter((r) => r.watermark <= highWatermark).map((r) => ({ rowNumber: r.rowNumber, data: r.data })) };
+    }
+  }
+
+  const mapper = createMapper(options.mappings);
+  let firstRefusal: string | undefined;
+  if (mapper.mode === 'auto') {
+    for await (const batch of fromRaw()) {
+      for (const record of batch.records) {
+        const result = mapper.map(record.data);
+        if (!result.ok) firstRefusal ??= result.rejected.reason;
+      }
+    }
+    if (received === 0) return { received: 0, loaded: 0, rejected: 0, columns: [], highWatermark };
+    received = 0;
+  }
+  const columns = mapper.columns();
+  if (columns.length === 0) {
+    // Auto mode found no field in any record: there is no table to create. The raw rows stay for a later load.
+    throw new UserError('invalid_config', `none of the records of ${table} could be turned into a row (${firstRefusal ?? 'no fields'}); they stay in the raw store`);
+  }
+  const result = await warehouse.load(orgId, table, toLoadBatches(mapper, fromRaw(), signal), {
+    writeMode: options.writeMode,
+    primaryKey: options.primaryKey,
+    columns,
+    runId: options.runId,
+    sourceId: options.sourceId,
+  });
+  return { received, loaded: result.loaded, rejected: result.rejected, columns, highWatermark };
+}

@@ -1,0 +1,2 @@
+export type { Orchestrator } from './orchestrator.js';
+export { BuiltinOrchestrator } from './builtin.orchestrator.js';

@@ -1,0 +1,18 @@
+import type { ConnectionConfig, ConnectionState } from '../connections/index.js';
+import type { HttpClient } from '../connectors/http/transport/index.js';
+import type { RawStore } from '../stores/raw/index.js';
+import type { Warehouse } from '../stores/warehouse/index.js';
+
+/** What the pipelines need of the rest of Sluice; services.ts wires the real parts in. */
+export interface PipelineDeps {
+  connections: {
+    getForExtraction(orgId: string, id: string): Promise<{ config: ConnectionConfig; state: ConnectionState }>;
+    saveCursorCandidate(orgId: string, id: string, value: unknown, runId: string): Promise<void>;
+    commitCursor(orgId: string, id: string, runId: string, runStartedAt: Date): Promise<void>;
+  };
+  client: HttpClient;
+  raw: RawStore;
+  warehouse: Warehouse;
+  /** Sends the run's notification to the org's and connection's targets; never throws for a failed delivery. */
+  notifyRun(orgId: string, runId: string, event: 'run.succeeded' | 'run.failed', signal?: AbortSignal): Promise<{ sent: number; failed: number; skipped: number }>;
+}

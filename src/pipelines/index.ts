@@ -1,0 +1,23 @@
+import type { PipelineDefinition, PipelineRegistry } from '../engine/index.js';
+import type { PipelineDeps } from './deps.js';
+import { ETL_WORKFLOW, etlWorkflowPipeline } from './etl-workflow.pipeline.js';
+
+export type { PipelineDeps } from './deps.js';
+export { ETL_WORKFLOW, etlWorkflowDagId, MAX_REJECTED_SHARE } from './etl-workflow.pipeline.js';
+
+/** Every pipeline of Sluice, and how a DAG id finds its pipeline. */
+export function createPipelineRegistry(deps: PipelineDeps, extra: readonly PipelineDefinition[] = []): PipelineRegistry {
+  const pipelines = new Map<string, PipelineDefinition>([[ETL_WORKFLOW, etlWorkflowPipeline(deps)]]);
+  for (const p of extra) pipelines.set(p.name, p);
+  return {
+    get: (name) => pipelines.get(name),
+    resolve(dagId) {
+      const prefix = `${ETL_WORKFLOW}_`;
+      if (dagId.startsWith(prefix) && dagId.length > prefix.length) {
+        return { pipeline: pipelines.get(ETL_WORKFLOW)!, connectionId: dagId.slice(prefix.length) };
+      }
+      const exact = pipelines.get(dagId);
+      return exact ? { pipeline: exact, connectionId: null } : undefined;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { RunsService } from './runs.service.js';
+export { SchedulesService, NEXT_RUNS } from './schedules.service.js';
+export { ensureConnection } from './workflow-config.js';
+export * from './runs.schema.js';

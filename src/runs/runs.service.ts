@@ -1,0 +1,48 @@
+import type { Actor } from '../auth/index.js';
+import type { ConnectionsService } from '../connections/index.js';
+import type { Engine, LogView, RunFilters, RunView } from '../engine/index.js';
+import type { Orchestrator } from '../orchestrators/index.js';
+import { etlWorkflowDagId } from '../pipelines/index.js';
+import type { ExecuteRunBody } from './runs.schema.js';
+import { ensureConnection } from './workflow-config.js';
+
+const actorName = (actor: Actor) => `${actor.type}:${actor.id ?? ''}`;
+
+/** Runs as the API and CLI see them: triggered through the orchestrator, read from the database. */
+export class RunsService {
+  constructor(
+    private readonly engine: Engine,
+    private readonly orchestrator: Orchestrator,
+    private readonly connections: ConnectionsService,
+  ) {}
+
+  /** `POST /api/execute-run`: a run of the connection's DAG (the connection created from `workflowConfig` when absent). */
+  async execute(orgId: string, body: ExecuteRunBody, actor: Actor, trigger: 'api' | 'manual' = 'api'): Promise<RunView> {
+    const { connectionId } = await ensureConnection(this.connections, orgId, body, actor);
+    return this.orchestrator.trigger({ orgId, dagId: etlWorkflowDagId(connectionId), trigger, conf: body.conf ?? {}, createdBy: actorName(actor) });
+  }
+
+  wait(orgId: string, runId: string, options?: Parameters<Orchestrator['waitForRun']>[2]): Promise<RunView> {
+    return this.orchestrator.waitForRun(orgId, runId, options);
+  }
+
+  list(orgId: string, filters: RunFilters): Promise<RunView[]> {
+    return this.engine.runs.list(orgId, filters);
+  }
+
+  get(orgId: string, runId: string): Promise<RunView> {
+    return this.engine.runs.get(orgId, runId);
+  }
+
+  logs(orgId: string, runId: string, options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined }): Promise<LogView[]> {
+    return this.engine.runs.logs(orgId, runId, options);
+  }
+
+  cancel(orgId: string, runId: string): Promise<RunView> {
+    return this.orchestrator.cancel(orgId, runId);
+  }
+
+  retry(orgId: string, runId: string): Promise<RunView> {
+    return this.orchestrator.retry(orgId, runId);
+  }
+}
