@@ -5,6 +5,8 @@ export {
   createOrgOperation,
   createUserOperation,
   createTokenOperation,
+  triggerRunOperation,
+  getRunOperation,
   type Operation,
 } from './operations.js';
 export { generateControlSecret, readControlFile, writeControlFile, removeControlFile, type ControlFile } from './control-file.js';

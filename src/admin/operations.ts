@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Email, OrgId, Password, Role, generatePassword, type Actor } from '../auth/index.js';
 import { migrate } from '../db/index.js';
-import { isAppError } from '../errors/index.js';
+import { ConnectionId } from '../connections/index.js';
+import { isAppError, notFound } from '../errors/index.js';
 import { parseInput } from '../errors/validate.js';
 import type { Services } from '../services.js';
 
@@ -83,9 +84,32 @@ export const createTokenOperation = define({
   auditSubject: (input, output) => ({ orgId: input.org, target: output ? `token:${output.info.id}` : null }),
 });
 
+/** `sluice run`: a manual run of a connection's pipeline, in the connection's organisation (or `org`, which must be it). */
+export const triggerRunOperation = define({
+  name: 'run.trigger',
+  input: z.object({ connectionId: ConnectionId, org: OrgId.optional() }),
+  auditAction: 'run.execute',
+  async run(services, input, actor) {
+    const orgId = input.org ?? (await services.connections.orgOf(input.connectionId));
+    if (!orgId) throw notFound('Connection', input.connectionId);
+    return services.runs.execute(orgId, { connectionId: input.connectionId }, actor, 'manual');
+  },
+  auditSubject: (input, output) => ({ orgId: output?.orgId ?? input.org ?? null, target: output ? `run:${output.runId}` : `connection:${input.connectionId}` }),
+});
+
+export const getRunOperation = define({
+  name: 'run.get',
+  input: z.object({ org: OrgId, runId: z.string().min(1).max(200) }),
+  auditAction: undefined,
+  async run(services, input) {
+    return services.runs.get(input.org, input.runId);
+  },
+  auditSubject: (input) => ({ orgId: input.org, target: `run:${input.runId}` }),
+});
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of operations with different inputs
 export const OPERATIONS: Record<string, Operation<any, unknown>> = Object.fromEntries(
-  [migrateOperation, createOrgOperation, createUserOperation, createTokenOperation].map((op) => [op.name, op]),
+  [migrateOperation, createOrgOperation, createUserOperation, createTokenOperation, triggerRunOperation, getRunOperation].map((op) => [op.name, op]),
 );
 
 /**

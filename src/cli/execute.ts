@@ -51,7 +51,8 @@ export async function executeOperation<I extends z.ZodType, O>(
   }
 }
 
-async function executeRemotely<O>(dataDir: string, name: string, input: unknown, actor: Actor): Promise<O> {
+/** Hands an operation to the `sluice start` holding the embedded data directory. */
+export async function executeRemotely<O>(dataDir: string, name: string, input: unknown, actor: Actor): Promise<O> {
   const control = await readControlFile(dataDir);
   const advice =
     'Stop the other process, or run this command while `sluice start` is running on this data directory, ' +

@@ -7,6 +7,8 @@ import { registerOrgCreate } from './commands/org-create.command.js';
 import { registerStart } from './commands/start.command.js';
 import { registerTokenCreate } from './commands/token-create.command.js';
 import { registerUserCreate } from './commands/user-create.command.js';
+import { registerRun } from './commands/run.command.js';
+import { registerWorker } from './commands/worker.command.js';
 import { createOutput } from './output.js';
 
 /** The `sluice` command tree. Usage errors exit 2, failed operations 1. */
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .exitOverride();
 
   registerStart(program);
+  registerWorker(program);
+  registerRun(program);
   registerMigrate(program);
   registerOrgCreate(program.command('org').description('Organisations'));
   registerUserCreate(program.command('user').description('Users'));

@@ -140,6 +140,16 @@ export class ConnectionsService {
     if (rowCount === 0) throw notFound('Connection', id);
   }
 
+  /**
+   * The organisation a connection belongs to, for operator commands
+   * (`sluice run <connectionId>`) that name only the globally unique id.
+   * Never used on a path a tenant's request can reach.
+   */
+  async orgOf(id: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ org_id: string }>('SELECT org_id FROM connections WHERE id = $1', [id]);
+    return rows[0]?.org_id;
+  }
+
   /** Remembers the highest cursor an extract saw; it becomes the cursor only through `commitCursor`. */
   async saveCursorCandidate(orgId: string, id: string, value: unknown, runId: string): Promise<void> {
     await this.db.query(

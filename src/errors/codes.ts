@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   file_malformed: { status: 422, intent: 'user', title: 'The file cannot be read as its format (JSON syntax error, no array of records); the message names the position.' },
   file_unsupported: { status: 422, intent: 'user', title: 'The file is not CSV, TSV, JSON or NDJSON text in UTF-8 (a workbook, an archive, UTF-16...).' },
   health_check_failed: { status: 422, intent: 'user', title: "A run's health check found a problem with what was loaded (records lost, too many rejected); the message lists the failed checks." },
+  run_failed: { status: 409, intent: 'user', title: 'A run the command waited for ended failed or cancelled (the CLI exits 1); its tasks say why.' },
   task_timeout: { status: 504, intent: 'transient', title: 'A task ran longer than its timeout and was stopped; it is retried while tries are left.' },
   worker_lost: { status: 503, intent: 'transient', title: 'The worker running a task stopped renewing its lease (killed, machine lost); the task is retried.' },
   worker_stopped: { status: 503, intent: 'transient', title: 'The worker was shut down while the task ran; the task is retried.' },

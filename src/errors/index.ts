@@ -107,6 +107,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'file_malformed':
     case 'file_unsupported':
     case 'health_check_failed':
+    case 'run_failed':
     case 'task_timeout':
     case 'worker_lost':
     case 'worker_stopped':

@@ -71,6 +71,7 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
     },
     async close() {
       await app.close();
+      await services.engine.stop();
       await services.audit.flush();
       await services.sources.client.close();
       await services.warehouse.close();

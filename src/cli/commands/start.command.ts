@@ -23,8 +23,8 @@ function urlOf(address: AddressInfo): string {
 }
 
 /**
- * Starts the API server (and, as later parts arrive, the web app and the
- * builtin scheduler and worker). Plain function, so tests can start and stop it.
+ * Starts the API server, the builtin workers and the scheduler (and, as
+ * later parts arrive, the web app). Plain function, so tests can start and stop it.
  */
 export async function startServer(config: Config, logger: Logger, out: Output): Promise<RunningServer> {
   let started;
@@ -86,6 +86,11 @@ export async function startServer(config: Config, logger: Logger, out: Output): 
 
   out.info(`Sluice ${config.database.kind === 'pglite' ? `(embedded database in ${config.dataDir})` : '(PostgreSQL server)'} is listening on ${url}`);
   out.info(`  API docs: ${url}/api/docs`);
+  services.engine.start();
+  out.info(
+    `  Runs: ${config.engine.workerConcurrency > 0 ? `${config.engine.workerConcurrency} task(s) at once in this process` : 'no workers in this process (SLUICE_WORKER_CONCURRENCY=0)'}; ` +
+      `scheduler ${config.engine.scheduler ? 'on' : 'off (SLUICE_SCHEDULER=false)'}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -100,7 +105,7 @@ export async function startServer(config: Config, logger: Logger, out: Output): 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('Run the API server (the default of npm start)')
+    .description('Run the API server with the builtin scheduler and workers (the default of npm start)')
     .action(async (_options, command: Command) => {
       const { config, out } = contextOf(command);
       const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
