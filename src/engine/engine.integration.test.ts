@@ -200,10 +200,36 @@ describeEachDatabase('engine', (fixture) => {
     expect(await store.completeAttempt('dead-worker', claim!, { kind: 'success' })).toBeNull();
   });
 
+  it('on the embedded database, fails and retries at start the attempts a killed process left running, without waiting for their lease', async () => {
+    const store = new RunStore(fixture.db);
+    const run = await (engine = new Engine(options())).trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+    await store.claim('killed-process', 3600, 4);
+    engine = new Engine(options({ soleWorker: true }));
+    engine.start();
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state).toBe('success');
+    expect(done.tasks[0]!.tryNumber).toBe(2);
+  });
+
+  it('creates one run per schedule and fire time, whoever asks', async () => {
+    const store = new RunStore(fixture.db);
+    await fixture.db.query("INSERT INTO connections (id, org_id, name, config) VALUES ('eng-conn', 'eng-a', 'c', '{}') ON CONFLICT DO NOTHING");
+    const { rows } = await fixture.db.query<{ id: string }>(
+      `INSERT INTO schedules (id, org_id, connection_id, dag_id, schedule_type, cron_expression, last_fire_at)
+       VALUES ('eng-sched', 'eng-a', 'eng-conn', 'test_chain', 'daily', '0 0 * * *', now()) RETURNING id`,
+    );
+    const input = { orgId: 'eng-a', dagId: 'test_chain', pipeline: chain, scheduleId: rows[0]!.id, fireAt: new Date('2026-11-21T00:00:00Z'), trigger: 'schedule' as const };
+    const [first, second] = await Promise.all([store.createRun(input), store.createRun(input)]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    expect(await store.createRun(input)).toBeNull();
+    expect(await store.createRun({ ...input, fireAt: new Date('2026-11-22T00:00:00Z') })).not.toBeNull();
+  });
+
   it("keeps an organisation within its limit of running tasks, and a DAG within max_active_runs", async () => {
     let running = 0;
     let peak = 0;
-    behave.set('a', async () => {
+    behave.set('a', async (ctx) => {
+      if (ctx.orgId !== 'eng-b') return;
       running += 1;
       peak = Math.max(peak, running);
       await sleep(60);

@@ -39,16 +39,24 @@ export function runSluice(args: string[], options: { cwd: string; env?: NodeJS.P
 
 export interface RunningSluice {
   url: string;
+  /** What the ready line named: the URL of a server, the id of a worker. */
+  id: string;
   process: ChildProcess;
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
 
+/** Starts `sluice worker` and resolves once it runs (its `url` is empty). */
+export function startSluiceWorker(options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunningSluice> {
+  return startSluice({ ...options, args: ['worker'], ready: /Sluice worker (\S+) running/ });
+}
+
 /** Starts `sluice start` on a free port and resolves once it listens. */
-export function startSluice(options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunningSluice> {
+export function startSluice(options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; args?: string[]; ready?: RegExp }): Promise<RunningSluice> {
+  const ready = options.ready ?? /is listening on (http:\/\/\S+)/;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start'], {
+    const child = spawn(process.execPath, [BIN, ...(options.args ?? ['start'])], {
       cwd: options.cwd,
       env: childEnv({ PORT: '0', SLUICE_LOG_LEVEL: 'warn', ...options.env }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,12 +66,13 @@ export function startSluice(options: { cwd: string; env?: NodeJS.ProcessEnv; tim
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const onData = (d: Buffer) => {
       output += d.toString();
-      const match = /is listening on (http:\/\/\S+)/.exec(output);
+      const match = ready.exec(output);
       if (match && !settled) {
         settled = true;
         clearTimeout(timer);
         resolve({
-          url: match[1]!,
+          url: match[1]!.startsWith('http') ? match[1]! : '',
+          id: match[1]!,
           process: child,
           output: () => output,
           stop: async () => {
@@ -77,13 +86,13 @@ export function startSluice(options: { cwd: string; env?: NodeJS.ProcessEnv; tim
     child.stderr.on('data', onData);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sluice start did not listen in time:\n${output}`));
+      reject(new Error(`sluice ${(options.args ?? ['start']).join(' ')} was not ready in time:\n${output}`));
     }, options.timeoutMs ?? 60_000);
     void exited.then((code) => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
-        reject(new Error(`sluice start exited with ${code}:\n${output}`));
+        reject(new Error(`sluice ${(options.args ?? ['start']).join(' ')} exited with ${code}:\n${output}`));
       }
     });
   });
