@@ -39,6 +39,7 @@ describe.runIf(TEST_DATABASE_URL)('the engine across processes on a PostgreSQL s
     SLUICE_HTTP_ALLOW_PRIVATE: 'true',
     SLUICE_TASK_LEASE_SECONDS: '5',
     SLUICE_DATA_DIR: path.join(tmp('data'), '.sluice'),
+    PG_DB_PREFIX: t.services.config.warehousePrefix,
   });
 
   beforeAll(async () => {

@@ -140,6 +140,30 @@ describeEachDatabase('runs and schedules API', (fixture) => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('advances the incremental cursor once the load committed, and sends it on the next run', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/connections',
+      headers: admin(),
+      payload: {
+        id: 'incremental-users',
+        name: 'Incremental',
+        apiConfig: { baseUrl: `${api.url}/users` },
+        parameters: [{ name: 'since', in: 'query', value: '{{ cursor }}' }],
+        incremental: { cursorField: 'updated_at' },
+        destination: { table: 'incremental_users', writeMode: 'upsert', primaryKey: ['id'] },
+      },
+    });
+    const first = (await t.app.inject({ method: 'POST', url: '/api/execute-run?wait=true', headers: admin(), payload: { connectionId: 'incremental-users' } })).json<{ run: RunView }>().run;
+    expect(first.state).toBe('success');
+    const conn = (await t.app.inject({ method: 'GET', url: '/api/connections/incremental-users', headers: admin() })).json<{ cursor: unknown; lastRunAt: string }>();
+    expect(conn.cursor).toBe(api.users.at(-1)!.updated_at);
+    expect(conn.lastRunAt).toBe(first.startedAt);
+    api.requests.length = 0;
+    await t.app.inject({ method: 'POST', url: '/api/execute-run?wait=true', headers: admin(), payload: { connectionId: 'incremental-users' } });
+    expect(api.requestsTo('/users')[0]!.query.since).toBe(api.users.at(-1)!.updated_at);
+  });
+
   it('cancels a run whose extract is waiting on a slow API', async () => {
     await t.app.inject({ method: 'POST', url: '/api/connections', headers: admin(), payload: { id: 'slow-source', name: 'Slow', apiConfig: { baseUrl: `${api.url}/slow` }, destination: { table: 'slow_source' } } });
     const res = await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: admin(), payload: { connectionId: 'slow-source' } });

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import pg from 'pg';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -28,6 +30,7 @@ let counter = 0;
 /** A real server on a real database, bootstrapped like a first start; requests go through `app.inject()`. */
 export async function createTestApp(fixture: { db: Database; url: string | undefined }, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const { db } = fixture;
+  const warehousePrefix = `t${randomBytes(5).toString('hex')}_`;
   // Fake source APIs in tests listen on loopback, which the SSRF guard refuses by default.
   const config = parseConfig(
     {
@@ -37,6 +40,9 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
       SLUICE_HTTP_ALLOW_PRIVATE: 'true',
       // The settings must describe the database the test opened (the warehouse reaches per-org databases from them).
       ...(fixture.url ? { DATABASE_URL: fixture.url } : {}),
+      // On a server the per-org warehouse databases are shared by every test database: a prefix of
+      // this app's own keeps suites (and earlier runs) from seeing each other's tables.
+      PG_DB_PREFIX: warehousePrefix,
       ...env,
     },
     process.cwd(),
@@ -75,8 +81,21 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
       await services.audit.flush();
       await services.sources.client.close();
       await services.warehouse.close();
+      if (fixture.url) await dropWarehouseDatabases(fixture.url, services.config.warehousePrefix);
     },
   };
+}
+
+/** Drops the per-org warehouse databases a test app created on the server. */
+async function dropWarehouseDatabases(url: string, prefix: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

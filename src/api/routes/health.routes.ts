@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         database: { kind: services.db.kind, ok },
         orchestrator: airflow
           ? { kind: 'airflow', ok: null, detail: `Airflow at ${new URL(airflow.apiUrl).origin} is not probed yet` }
-          : { kind: 'builtin', ok: true },
+          : { kind: 'builtin', ...(await services.orchestrator.health()) },
       };
       return reply.status(ok ? 200 : 503).send(body);
     },
