@@ -13,7 +13,9 @@ import { PostgresRawStore, type RawStore } from './stores/raw/index.js';
 import { Engine } from './engine/index.js';
 import { BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
 import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
-import { RunsService, SchedulesService } from './runs/index.js';
+import { OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
+import { FilesService, TableSettingsStore } from './files/index.js';
+import { QualityStore } from './quality/index.js';
 import path from 'node:path';
 
 /**
@@ -44,6 +46,12 @@ export interface Services {
   orchestrator: Orchestrator;
   runs: RunsService;
   schedules: SchedulesService;
+  /** Uploaded files (streamed to SLUICE_UPLOAD_DIR) and how their tables load. */
+  files: FilesService;
+  tableSettings: TableSettingsStore;
+  quality: QualityStore;
+  /** The second seed's org-aware pipelines: triggers and status. */
+  orgPipelines: OrgPipelinesService;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -78,11 +86,22 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     logger: logger.child({ component: 'notifications' }),
     smtp: config.notifications,
   });
+  const files = new FilesService(db, config.uploads.dir, config.uploads.maxBytes);
+  const tableSettings = new TableSettingsStore(db);
+  const quality = new QualityStore(db);
   const deps: PipelineDeps = {
     connections,
     client,
     raw,
     warehouse,
+    files,
+    tableSettings,
+    quality,
+    async triggerDag(request) {
+      if (!engine.registry.resolve(request.dagId)) return null;
+      const run = await orchestrator.trigger(request);
+      return run.runId;
+    },
     async notifyRun(orgId, runId, event, signal) {
       const run = await engine.runs.get(orgId, runId);
       const outcomes = await notifications.notify({
@@ -131,6 +150,10 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     orchestrator,
     runs: new RunsService(engine, orchestrator, connections),
     schedules: new SchedulesService(engine, orchestrator, connections),
+    files,
+    tableSettings,
+    quality,
+    orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse),
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
       await engine.stop();

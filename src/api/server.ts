@@ -19,6 +19,9 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
 import { notificationsRoutes } from './routes/notifications.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
+import { filesRoutes } from './routes/files.routes.js';
+import { airflowRoutes } from './routes/airflow.routes.js';
+import multipart from '@fastify/multipart';
 import { schedulerRoutes } from './routes/scheduler.routes.js';
 import { tablesRoutes } from './routes/tables.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -55,6 +58,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId,
     trustProxy: config.http.trustProxy,
     bodyLimit: 10 * 1024 * 1024,
+    // The second seed's paths end with a slash (`/api/files/`); both spellings answer.
+    routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -77,6 +82,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (config.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: false });
   }
+  // Uploads stream: the limits stop a client at the size allowed instead of after it sent everything.
+  await app.register(multipart, { limits: { fileSize: services.config.uploads.maxBytes, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -108,6 +115,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(notificationsRoutes, { services });
   await app.register(runsRoutes, { services });
   await app.register(schedulerRoutes, { services });
+  await app.register(filesRoutes, { services });
+  await app.register(airflowRoutes, { services });
   if (options.controlSecret) await app.register(controlRoutes, { services });
 
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

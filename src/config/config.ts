@@ -110,6 +110,9 @@ const envSchema = z.object({
   SLUICE_TASK_LEASE_SECONDS: intFrom(5, 3600).optional(),
   SLUICE_SCHEDULER: boolFrom.optional(),
 
+  SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
+  SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
+
   SMTP_URL: urlFrom(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: z.string().trim().min(3).optional(),
 });
@@ -169,6 +172,11 @@ export interface Config {
     /** Whether `sluice start` runs the CRON scheduler (`sluice worker` never does). */
     scheduler: boolean;
   };
+  uploads: {
+    /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
+    dir: string;
+    maxBytes: number;
+  };
   notifications: {
     /** `smtp://user:pass@host:port`; e-mail notifications are off without it. */
     smtpUrl: string | undefined;
@@ -194,6 +202,7 @@ export const DEFAULTS = {
   orgMaxActiveTasks: 4,
   leaseSeconds: 30,
   smtpFrom: 'Sluice <sluice@localhost>',
+  maxUploadMb: 2048,
 } as const;
 
 /** Treats empty strings as unset and keeps only the variables Sluice knows. */
@@ -290,6 +299,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       orgMaxActiveTasks: e.SLUICE_ORG_MAX_ACTIVE_TASKS ?? DEFAULTS.orgMaxActiveTasks,
       leaseSeconds: e.SLUICE_TASK_LEASE_SECONDS ?? DEFAULTS.leaseSeconds,
       scheduler: e.SLUICE_SCHEDULER ?? true,
+    },
+    uploads: {
+      dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),
+      maxBytes: (e.SLUICE_MAX_UPLOAD_MB ?? DEFAULTS.maxUploadMb) * 1024 * 1024,
     },
     notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM ?? DEFAULTS.smtpFrom },
   };

@@ -467,6 +467,28 @@ export class RunStore {
     return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
   }
 
+  /**
+   * Per table (`conf.table`) and DAG, the latest run and the failed runs of
+   * the last `days`: what the pipeline status of an organisation shows.
+   */
+  async latestByTable(orgId: string, dagIds: readonly string[], days = 7): Promise<{ table: string; dagId: string; latest: RunView; failures: number }[]> {
+    const { rows } = await this.db.query<RunRow & { table_name: string; failures: number }>(
+      `SELECT DISTINCT ON (r.conf->>'table', r.dag_id) r.*, r.conf->>'table' AS table_name,
+              (SELECT count(*)::int FROM runs f
+                WHERE f.org_id = r.org_id AND f.dag_id = r.dag_id AND f.conf->>'table' = r.conf->>'table'
+                  AND f.state = 'failed' AND f.queued_at >= now() - make_interval(days => $3)) AS failures
+         FROM runs r
+        WHERE r.org_id = $1 AND r.dag_id = ANY($2) AND r.conf ? 'table'
+        ORDER BY r.conf->>'table', r.dag_id, r.queued_at DESC, r.id DESC`,
+      [orgId, dagIds, days],
+    );
+    if (rows.length === 0) return [];
+    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = ANY($1) ORDER BY run_id, position', [rows.map((r) => r.id)]);
+    const byRun = new Map<string, TaskRow[]>();
+    for (const t of tasks.rows) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t]);
+    return rows.map((r) => ({ table: r.table_name, dagId: r.dag_id, latest: runView(r, byRun.get(r.id) ?? []), failures: r.failures }));
+  }
+
   /** Whether the DAG has a run queued or running (the schedules' overlap policy). */
   async hasActiveRun(orgId: string, dagId: string, tx?: Queryable): Promise<boolean> {
     const { rows } = await (tx ?? this.db).query("SELECT 1 FROM runs WHERE org_id = $1 AND dag_id = $2 AND state IN ('queued', 'running') LIMIT 1", [orgId, dagId]);

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   port_in_use: { status: 409, intent: 'user', title: 'The HTTP port is taken by another program.' },
   database_refused: { status: 503, intent: 'user', title: 'The PostgreSQL server refused the login or does not have the database named in the settings.' },
   database_unavailable: { status: 503, intent: 'transient', title: 'The database cannot be reached.' },
+  not_implemented: { status: 501, intent: 'user', title: 'This version of Sluice does not do this yet (for example the inventory forecast).' },
   unavailable: { status: 503, intent: 'transient', title: 'A dependency is unavailable; try again later.' },
   internal: { status: 500, intent: 'bug', title: 'An unexpected error; details are in the server log.' },
 } as const satisfies Record<string, { status: number; intent: 'user' | 'transient' | 'bug'; title: string }>;

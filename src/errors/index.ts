@@ -115,6 +115,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'port_in_use':
     case 'database_refused':
     case 'database_unavailable':
+    case 'not_implemented':
     case 'unavailable':
     case 'internal':
       return 1;

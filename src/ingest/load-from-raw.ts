@@ -1,5 +1,6 @@
 import { UserError } from '../errors/index.js';
-import { createMapper, type FieldMappingInput, type SchemaColumn } from '../mapping/index.js';
+import { ColumnNamer, createMapper, SchemaInferrer, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
+import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
 import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
 import { toLoadBatches, type SourceBatch } from './map.js';
@@ -20,6 +21,11 @@ export interface LoadFromRawOptions {
   sourceId: string;
   signal?: AbortSignal | undefined;
   batchSize?: number | undefined;
+  /**
+   * Values are text (CSV, TSV): without mappings, types are inferred from the
+   * text (`42` an integer, `2026-01-02` a date), and empty cells are missing.
+   */
+  textValues?: boolean | undefined;
 }
 
 export interface LoadFromRawResult {
@@ -51,24 +57,32 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
     }
   }
 
-  const mapper = createMapper(options.mappings);
+  let mapper: Mapper;
   let firstRefusal: string | undefined;
-  if (mapper.mode === 'auto') {
-    for await (const batch of fromRaw()) {
-      for (const record of batch.records) {
-        const result = mapper.map(record.data);
-        if (!result.ok) firstRefusal ??= result.rejected.reason;
+  if (options.textValues && options.mappings.length === 0) {
+    // Infer the columns from every text value first (so a late "12.5" widens an integer column), then map with them.
+    const mappings = await inferTextMappings(fromRaw());
+    mapper = createMapper(mappings.length > 0 ? mappings : []);
+  } else {
+    mapper = createMapper(options.mappings);
+    if (mapper.mode === 'auto') {
+      for await (const batch of fromRaw()) {
+        for (const record of batch.records) {
+          if (unwrapRejection(record.data)) continue;
+          const result = mapper.map(record.data);
+          if (!result.ok) firstRefusal ??= result.rejected.reason;
+        }
       }
     }
-    if (received === 0) return { received: 0, loaded: 0, rejected: 0, columns: [], highWatermark };
-    received = 0;
   }
+  if (received === 0 && (mapper.mode === 'auto' || options.textValues)) return { received: 0, loaded: 0, rejected: 0, columns: [], highWatermark };
+  received = 0;
   const columns = mapper.columns();
   if (columns.length === 0) {
-    // Auto mode found no field in any record: there is no table to create. The raw rows stay for a later load.
+    // No field in any record: there is no table to create. The raw rows stay for a later load.
     throw new UserError('invalid_config', `none of the records of ${table} could be turned into a row (${firstRefusal ?? 'no fields'}); they stay in the raw store`);
   }
-  const result = await warehouse.load(orgId, table, toLoadBatches(mapper, fromRaw(), signal), {
+  const result = await warehouse.load(orgId, table, toLoadBatches(mapper, fromRaw(), signal, { textValues: options.textValues }), {
     writeMode: options.writeMode,
     primaryKey: options.primaryKey,
     columns,
@@ -77,3 +91,20 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
   });
   return { received, loaded: result.loaded, rejected: result.rejected, columns, highWatermark };
 }
+
+/** Columns of text records: each key named as a column, its type widened over every value. */
+async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<FieldMappingInput[]> {
+  const inferrer = new SchemaInferrer({ fromText: true });
+  for await (const batch of batches) {
+    for (const record of batch.records) {
+      const data = record.data;
+      if (unwrapRejection(data) || typeof data !== 'object' || data === null || Array.isArray(data)) continue;
+      inferrer.observe(data as Record<string, unknown>);
+    }
+  }
+  const namer = new ColumnNamer();
+  return inferrer.columns().map((c) => ({ source: pathFor(c.name), target: namer.nameFor(c.name), type: c.type }));
+}
+
+/** A JSONPath to a top-level key, whatever characters it holds. */
+const pathFor = (key: string) => `$['${key.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}']`;

@@ -2,3 +2,4 @@ export { RunsService } from './runs.service.js';
 export { SchedulesService, NEXT_RUNS } from './schedules.service.js';
 export { ensureConnection } from './workflow-config.js';
 export * from './runs.schema.js';
+export { OrgPipelinesService, dagRunOf, type DagRun, type TableStatus } from './org-pipelines.service.js';

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+export const FileStatus = z.enum(['uploaded', 'landed', 'loaded', 'failed']);
+export type FileStatus = z.infer<typeof FileStatus>;
+
+export const FileRecord = z.object({
+  fileId: z.string(),
+  orgId: z.string(),
+  userId: z.string().nullable(),
+  table: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  checksum: z.string().describe('sha256 of the bytes, hex'),
+  format: z.string().nullable(),
+  status: FileStatus,
+  rowsRead: z.number().int().nullable(),
+  records: z.number().int().nullable(),
+  rejected: z.number().int().nullable().describe('Rows the reader could not read (ragged, bad quotes, invalid UTF-8)'),
+  rowsLoaded: z.number().int().nullable(),
+  rowsRejected: z.number().int().nullable().describe('Rows rejected in all: by the reader and by typing'),
+  ingestRunId: z.string().nullable(),
+  loadRunId: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type FileRecord = z.infer<typeof FileRecord>;

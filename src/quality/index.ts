@@ -1,0 +1,1 @@
+export { measureTable, QualityStore, type QualityMetrics, type QualityReport } from './quality.js';
