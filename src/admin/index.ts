@@ -10,3 +10,13 @@ export {
   type Operation,
 } from './operations.js';
 export { generateControlSecret, readControlFile, writeControlFile, removeControlFile, type ControlFile } from './control-file.js';
+export {
+  PIPELINE_OPERATIONS,
+  pipelineStatusOperation,
+  triggerIngestOperation,
+  triggerLoadOperation,
+  triggerForecastOperation,
+  qualityOperation,
+  auditTrailOperation,
+  ingestFileOperation,
+} from './pipeline.operations.js';

@@ -40,4 +40,10 @@ export class OrgsService {
     const { rows } = await this.db.query<OrgRow>('SELECT * FROM orgs WHERE id = $1', [id]);
     return rows[0] && toOrg(rows[0]);
   }
+
+  /** Every organisation, for platform operators (`sluice pipeline status`); no tenant request reaches this. */
+  async list(): Promise<Org[]> {
+    const { rows } = await this.db.query<OrgRow>('SELECT * FROM orgs ORDER BY id');
+    return rows.map(toOrg);
+  }
 }

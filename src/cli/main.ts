@@ -9,6 +9,7 @@ import { registerTokenCreate } from './commands/token-create.command.js';
 import { registerUserCreate } from './commands/user-create.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerWorker } from './commands/worker.command.js';
+import { registerPipeline } from './commands/pipeline.command.js';
 import { createOutput } from './output.js';
 
 /** The `sluice` command tree. Usage errors exit 2, failed operations 1. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerStart(program);
   registerWorker(program);
   registerRun(program);
+  registerPipeline(program);
   registerMigrate(program);
   registerOrgCreate(program.command('org').description('Organisations'));
   registerUserCreate(program.command('user').description('Users'));

@@ -13,6 +13,7 @@ export class RunProgress {
   #last = '';
   #lastStates = new Map<string, string>();
   #frame = 0;
+  #lastPlainProgress = 0;
 
   constructor(stream: NodeJS.WriteStream = process.stderr, enabled = true) {
     this.#stream = stream;
@@ -28,6 +29,11 @@ export class RunProgress {
         this.#last = line;
       }
       return;
+    }
+    const running = run.tasks.find((t) => t.state === 'running' && t.progress);
+    if (running && Date.now() - this.#lastPlainProgress >= 5000) {
+      this.#lastPlainProgress = Date.now();
+      this.#stream.write(`${run.runId} ${running.taskId}: ${describeProgress(running)}\n`);
     }
     for (const t of run.tasks) {
       const key = `${t.state}/${t.tryNumber}`;
@@ -47,8 +53,28 @@ export class RunProgress {
     const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
     const mark =
       t.state === 'success' ? '✓' : t.state === 'running' ? spinner[this.#frame++ % spinner.length]! : t.state === 'failed' || t.state === 'upstream_failed' ? '✗' : t.state === 'up_for_retry' ? '↻' : t.state === 'cancelled' ? '⊘' : '';
-    return `${t.taskId}${mark ? ` ${mark}` : ''}${t.rowsOut !== null && t.state === 'success' ? ` ${t.rowsOut}` : ''}`;
+    const detail = t.state === 'running' && t.progress ? ` ${describeProgress(t)}` : t.rowsOut !== null && t.state === 'success' ? ` ${t.rowsOut}` : '';
+    return `${t.taskId}${mark ? ` ${mark}` : ''}${detail}`;
   }
+}
+
+const num = new Intl.NumberFormat('en');
+
+/** `120,000 rows · 45,000 rows/s · 42% · ETA 12 s` from a running task's progress. */
+export function describeProgress(task: RunView['tasks'][number], now = Date.now()): string {
+  const p = (task.progress ?? {}) as { rows?: number; bytes?: number; totalBytes?: number; message?: string; at?: string };
+  const at = p.at ? new Date(p.at).getTime() : now;
+  const elapsed = task.startedAt ? Math.max(0.001, (at - new Date(task.startedAt).getTime()) / 1000) : undefined;
+  const parts: string[] = [];
+  if (p.rows !== undefined) parts.push(`${num.format(p.rows)} rows`);
+  if (p.rows !== undefined && elapsed) parts.push(`${num.format(Math.round(p.rows / elapsed))} rows/s`);
+  if (p.bytes !== undefined && p.totalBytes) {
+    const share = Math.min(1, p.bytes / p.totalBytes);
+    parts.push(`${Math.floor(share * 100)}%`);
+    if (elapsed && share > 0 && share < 1) parts.push(`ETA ${Math.ceil((elapsed * (1 - share)) / share)} s`);
+  }
+  if (p.message) parts.push(p.message);
+  return parts.join(' · ');
 }
 
 /** The summary printed when a run ended. */

@@ -69,6 +69,14 @@ export interface TaskLog {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/** How far a running task got; shown by progress bars (rows, rows/s, and an ETA when the total is known). */
+export interface TaskProgress {
+  rows?: number | undefined;
+  bytes?: number | undefined;
+  totalBytes?: number | undefined;
+  message?: string | undefined;
+}
+
 export interface TaskContext {
   orgId: string;
   runId: string;
@@ -90,6 +98,8 @@ export interface TaskContext {
   upstreamOutput(taskId: string): Record<string, unknown> | undefined;
   /** The states of every task of the run as they are now. */
   taskStates(): Readonly<Record<string, TaskState>>;
+  /** Reports progress; stored at most once a second, so call it as often as convenient. */
+  progress(report: TaskProgress): void;
 }
 
 export interface TaskDefinition {

@@ -26,6 +26,8 @@ export interface TaskView {
   error: string | null;
   errorCode: string | null;
   output: Record<string, unknown> | null;
+  /** The last progress the running task reported (kept after it ends). */
+  progress: Record<string, unknown> | null;
 }
 
 /** A run as `GET /api/runs/:id` answers it (CONTRACT.md, Runs and schedules). */
@@ -153,6 +155,7 @@ interface TaskRow {
   output: Record<string, unknown> | null;
   error: string | null;
   error_code: string | null;
+  progress: Record<string, unknown> | null;
 }
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
@@ -171,6 +174,7 @@ const taskView = (t: TaskRow): TaskView => ({
   error: t.error,
   errorCode: t.error_code,
   output: t.output,
+  progress: t.progress ?? null,
 });
 
 const runView = (r: RunRow, tasks: TaskRow[]): RunView => ({
@@ -291,7 +295,7 @@ export class RunStore {
              UPDATE task_instances
                 SET state = 'running', try_number = try_number + 1, lease_owner = $3,
                     lease_expires_at = now() + make_interval(secs => $4), started_at = now(), ended_at = NULL,
-                    error = NULL, error_code = NULL
+                    error = NULL, error_code = NULL, progress = NULL
               WHERE run_id = $1 AND task_id = $2
               RETURNING try_number, max_attempts, available_at, task_id
            ), run AS (
@@ -535,6 +539,14 @@ export class RunStore {
       await tx.query("UPDATE runs SET state = 'queued', cancel_requested = false, ended_at = NULL, error = NULL WHERE id = $1", [runId]);
     });
     return this.get(orgId, runId);
+  }
+
+  /** Stores a running attempt's progress; ignored once the worker no longer owns it. */
+  async saveProgress(workerId: string, claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber'>, progress: Record<string, unknown>): Promise<void> {
+    await this.db.query(
+      "UPDATE task_instances SET progress = $5::jsonb WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'",
+      [claim.runId, claim.taskId, claim.tryNumber, workerId, JSON.stringify(progress)],
+    );
   }
 
   async appendLogs(lines: readonly LogLine[]): Promise<void> {

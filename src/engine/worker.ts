@@ -211,6 +211,17 @@ export class WorkerPool extends EventEmitter {
       definition.timeoutMs,
     );
     const policy = retryPolicy(definition.retry);
+    let lastSaved = 0;
+    let pending: Record<string, unknown> | undefined;
+    let progressTimer: NodeJS.Timeout | undefined;
+    const saveProgress = () => {
+      progressTimer = undefined;
+      if (!pending) return;
+      const report = { ...pending, at: new Date().toISOString() };
+      pending = undefined;
+      lastSaved = Date.now();
+      this.#o.store.saveProgress(this.id, claim, report).catch((error: unknown) => logger.debug({ err: error }, 'could not store progress'));
+    };
     try {
       const { states, outputs } = await this.#o.store.taskStates(claim.runId);
       const context: TaskContext = {
@@ -228,6 +239,11 @@ export class WorkerPool extends EventEmitter {
         logger,
         upstreamOutput: (taskId) => outputs[taskId] ?? undefined,
         taskStates: () => states,
+        progress: (report) => {
+          pending = { ...report };
+          if (progressTimer) return;
+          progressTimer = setTimeout(saveProgress, Math.max(0, 1000 - (Date.now() - lastSaved)));
+        },
       };
       log.info(`try ${claim.tryNumber} of ${claim.maxAttempts} started on ${this.id}`);
       const result: TaskResult = (await untilAborted(definition.run(context), controller.signal)) ?? {};
@@ -250,6 +266,8 @@ export class WorkerPool extends EventEmitter {
       };
     } finally {
       clearTimeout(timer);
+      clearTimeout(progressTimer);
+      saveProgress();
     }
   }
 

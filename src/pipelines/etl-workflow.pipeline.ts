@@ -52,6 +52,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
             signal: ctx.signal,
             onBatch: (records) => {
               pages += 1;
+              ctx.progress({ rows: records, message: `${pages} pages` });
               if (pages % 10 === 0) ctx.log.info(`read ${pages} pages, ${records} records so far`);
             },
           });

@@ -67,7 +67,7 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
         retry: { maxAttempts: 3, initialDelayMs: 10_000 },
         async run(ctx) {
           const conf = orgConf(ctx, true);
-          const { path, name } = ctx.upstreamOutput('validate_file') as { path: string; name: string };
+          const { path, name, size } = ctx.upstreamOutput('validate_file') as { path: string; name: string; size: number };
           const source = { kind: 'file' as const, id: conf.file_id! };
           const reader = readFile(path, { filename: name });
           let records = 0;
@@ -80,6 +80,7 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
               if (rows.length > 0) await deps.raw.writeBatch(ctx.orgId, conf.table, source, rows);
               records += batch.records.length;
               rejected += batch.rejected.length;
+              ctx.progress({ rows: records + rejected, bytes: reader.summary.bytes, totalBytes: size });
               if (Date.now() - lastLog > 5000) {
                 lastLog = Date.now();
                 ctx.log.info(`landed ${records + rejected} rows so far`, { records, rejected, bytes: reader.summary.bytes });

@@ -59,6 +59,7 @@ export const TaskInstance = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   output: z.record(z.string(), z.unknown()).nullable(),
+  progress: z.record(z.string(), z.unknown()).nullable().describe('The last progress a running task reported: rows, bytes, totalBytes, at'),
 });
 
 /** A run as `GET /api/runs/:id` answers it (CONTRACT.md). */
