@@ -20,6 +20,9 @@ const MESSY = [
   'lines",7,1.25,2026-01-04',
   'A-4,Broken row,1', // ragged: three fields instead of five
   'A-5,Spare,,3.75,',
+  'A-6,Saw,2,twelve,2026-01-05', // stray text in a number column
+  'A-7,Drill,3,89.00,2026-02-30', // an impossible date
+  'A-8,Level,4,15,2026-01-06',
   '',
 ].join('\r\n');
 
@@ -73,13 +76,13 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     expect(typeof ingestConf.user_id).toBe('string');
 
     const { ingest, load } = await chain(body.dag_run_id);
-    expect(ingest.tasks.find((x) => x.task_id === 'land_raw')).toMatchObject({ rows_in: 5, rows_out: 4, rows_rejected: 1 });
+    expect(ingest.tasks.find((x) => x.task_id === 'land_raw')).toMatchObject({ rows_in: 8, rows_out: 7, rows_rejected: 1 });
     expect(load.state, JSON.stringify(load.tasks)).toBe('success');
-    expect(load.tasks.find((x) => x.task_id === 'load_to_postgres')).toMatchObject({ rows_in: 5, rows_out: 4, rows_rejected: 1 });
+    expect(load.tasks.find((x) => x.task_id === 'load_to_postgres')).toMatchObject({ rows_in: 8, rows_out: 5, rows_rejected: 3 });
 
     const tables = (await t.app.inject({ method: 'GET', url: '/api/tables', headers: admin() })).json<{ tables: { name: string; columns: { name: string; type: string }[]; rowCount: number; rejectedCount: number }[] }>().tables;
     const stock = tables.find((x) => x.name === 'stock')!;
-    expect(stock).toMatchObject({ rowCount: 4, rejectedCount: 1 });
+    expect(stock).toMatchObject({ rowCount: 5, rejectedCount: 3 });
     expect(Object.fromEntries(stock.columns.map((c) => [c.name, c.type]))).toEqual({ sku: 'string', name: 'string', qty: 'integer', price: 'number', received_on: 'date' });
     const rows = (await t.app.inject({ method: 'GET', url: '/api/tables/stock/rows?orderBy=sku', headers: admin() })).json<{ rows: Record<string, unknown>[] }>().rows;
     expect(rows.map((r) => [r.sku, r.name, r.qty, r.price, r.received_on])).toEqual([
@@ -87,20 +90,25 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
       ['A-2', 'Gadget "pro"', 5, 10, '2026-01-03'],
       ['A-3', 'Two\r\nlines', 7, 1.25, '2026-01-04'], // a line break inside quotes is kept as the file wrote it
       ['A-5', 'Spare', null, 3.75, null],
+      ['A-8', 'Level', 4, 15, '2026-01-06'],
     ]);
-    const rejected = (await t.app.inject({ method: 'GET', url: '/api/tables/stock/rejected', headers: admin() })).json<{ rows: { raw: unknown; reason: string; runId: string }[] }>().rows;
-    expect(rejected).toHaveLength(1);
-    expect(rejected[0]!.raw).toContain('A-4,Broken row,1');
-    expect(rejected[0]!.reason).toMatch(/field/i);
+    const rejected = (await t.app.inject({ method: 'GET', url: '/api/tables/stock/rejected?limit=10', headers: admin() })).json<{ rows: { raw: unknown; field: string | null; reason: string; rowNumber: number }[] }>().rows;
+    const byRow = Object.fromEntries(rejected.map((r) => [r.rowNumber, r]));
+    expect(Object.keys(byRow).map(Number).sort()).toEqual([4, 6, 7]);
+    expect(byRow[4]!.raw).toContain('A-4,Broken row,1');
+    expect(byRow[4]!.reason).toMatch(/field/i);
+    expect(byRow[6]).toMatchObject({ field: 'price', reason: expect.stringContaining('"twelve"') });
+    expect(byRow[7]).toMatchObject({ field: 'received_on', reason: expect.stringContaining('"2026-02-30"') });
+    expect(byRow[6]!.raw).toMatchObject({ sku: 'A-6', price: 'twelve' });
 
     const file = (await t.app.inject({ method: 'GET', url: `/api/files/${body.file_id}`, headers: admin() })).json<{ status: string; format: string; rowsRead: number; rowsLoaded: number; rowsRejected: number }>();
-    expect(file).toMatchObject({ status: 'loaded', format: 'csv', rowsRead: 5, rowsLoaded: 4, rowsRejected: 1 });
+    expect(file).toMatchObject({ status: 'loaded', format: 'csv', rowsRead: 8, rowsLoaded: 5, rowsRejected: 3 });
 
     const quality = load.tasks.find((x) => x.task_id === 'quality_check')!;
     expect(quality.state).toBe('success');
     const reports = await t.services.quality.list('default', { table: 'stock' });
-    expect(reports[0]!.metrics).toMatchObject({ rows: 4, loaded: 4, rejected: 1, duplicateKeys: 0, primaryKey: ['sku'] });
-    expect(reports[0]!.metrics.nullRate.qty).toBe(0.25);
+    expect(reports[0]!.metrics).toMatchObject({ rows: 5, loaded: 5, rejected: 3, duplicateKeys: 0, primaryKey: ['sku'] });
+    expect(reports[0]!.metrics.nullRate.qty).toBe(0.2);
   });
 
   it('never duplicates rows: not for the same file uploaded again, not for a re-triggered load', async () => {
@@ -118,9 +126,9 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     expect(ingest.statusCode, ingest.body).toBe(200);
     await chain(ingest.json<{ dag_run_id: string }>().dag_run_id);
     const rows = (await t.app.inject({ method: 'GET', url: '/api/tables/stock/rows', headers: admin() })).json<{ total: number }>();
-    expect(rows.total).toBe(4);
+    expect(rows.total).toBe(5);
     const rejected = (await t.app.inject({ method: 'GET', url: '/api/tables/stock/rejected', headers: admin() })).json<{ total: number }>();
-    expect(rejected.total).toBe(1);
+    expect(rejected.total).toBe(3);
   });
 
   it('adds a second file to the table, widening a column that needs it', async () => {
@@ -129,7 +137,7 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     expect(ingest.state).toBe('success');
     expect(load.state).toBe('success');
     const stock = (await t.app.inject({ method: 'GET', url: '/api/tables', headers: admin() })).json<{ tables: { name: string; rowCount: number; columns: { name: string; type: string }[] }[] }>().tables.find((x) => x.name === 'stock')!;
-    expect(stock.rowCount).toBe(5);
+    expect(stock.rowCount).toBe(6);
     expect(stock.columns.find((c) => c.name === 'qty')!.type).toBe('number');
   });
 
@@ -137,7 +145,7 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     const status = (await t.app.inject({ method: 'GET', url: '/api/airflow/pipeline-status/', headers: admin() })).json<{ orchestrator: string; tables: { table: string; row_count: number; last_ingest: DagRun | null; last_load: DagRun | null; last_forecast: DagRun | null; files: { total: number; loaded: number }; freshness_seconds: number }[] }>();
     expect(status.orchestrator).toBe('builtin');
     const stock = status.tables.find((x) => x.table === 'stock')!;
-    expect(stock.row_count).toBe(5);
+    expect(stock.row_count).toBe(6);
     expect(stock.last_ingest?.state).toBe('success');
     expect(stock.last_load?.state).toBe('success');
     expect(stock.last_forecast).toBeNull();

@@ -1,5 +1,6 @@
 import { UserError } from '../errors/index.js';
-import { ColumnNamer, createMapper, SchemaInferrer, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
+import { ColumnNamer, createMapper, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
+import { ColumnProfile } from './tolerant-schema.js';
 import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
 import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
@@ -92,18 +93,26 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
   return { received, loaded: result.loaded, rejected: result.rejected, columns, highWatermark };
 }
 
-/** Columns of text records: each key named as a column, its type widened over every value. */
+/**
+ * Columns of file records: each key named as a column, its type the one
+ * nearly all its values agree on (see tolerant-schema.ts); the few values
+ * that disagree are rejected with their reason when the rows are mapped.
+ */
 async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<FieldMappingInput[]> {
-  const inferrer = new SchemaInferrer({ fromText: true });
+  const profiles = new Map<string, ColumnProfile>();
   for await (const batch of batches) {
     for (const record of batch.records) {
       const data = record.data;
       if (unwrapRejection(data) || typeof data !== 'object' || data === null || Array.isArray(data)) continue;
-      inferrer.observe(data as Record<string, unknown>);
+      for (const [key, value] of Object.entries(data)) {
+        let profile = profiles.get(key);
+        if (!profile) profiles.set(key, (profile = new ColumnProfile()));
+        profile.observe(value, true);
+      }
     }
   }
   const namer = new ColumnNamer();
-  return inferrer.columns().map((c) => ({ source: pathFor(c.name), target: namer.nameFor(c.name), type: c.type }));
+  return [...profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
 }
 
 /** A JSONPath to a top-level key, whatever characters it holds. */

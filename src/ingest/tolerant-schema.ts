@@ -1,0 +1,53 @@
+import { inferType, widenType, type ColumnType } from '../mapping/index.js';
+
+/**
+ * Column types for uploaded files that a few bad values cannot spoil.
+ *
+ * Plain widening (src/mapping/infer.ts) turns a whole price column into
+ * text because one cell says "twelve", and a date column into text because
+ * of one "2026-02-30". For a file, the better answer is the type nearly all
+ * values agree on, with the few that do not rejected and explained. So each
+ * column counts its values per kind, and takes the narrowest typed kind
+ * that fits all but a few outliers: at most `max(1, 2%)` of its non-empty
+ * values, with at least two values fitting. A column with no clear majority
+ * widens as before (often to string), and nothing is rejected for it.
+ */
+export const OUTLIER_SHARE = 0.02;
+
+type Kind = ColumnType;
+
+/** The typed families a column can fall back to, each with its narrow and wide type. */
+const FAMILIES = [
+  { narrow: 'integer', wide: 'number' },
+  { narrow: 'date', wide: 'timestamp' },
+  { narrow: 'boolean', wide: 'boolean' },
+] as const;
+
+export class ColumnProfile {
+  readonly counts = new Map<Kind, number>();
+  nonEmpty = 0;
+  #widened: ColumnType | null = null;
+
+  observe(value: unknown, fromText: boolean): void {
+    const kind = inferType(value, { fromText });
+    if (kind === null) return;
+    this.nonEmpty += 1;
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+    this.#widened = this.#widened === null ? kind : widenType(this.#widened, kind);
+  }
+
+  /** The column's type, and whether values of other kinds are to be rejected. */
+  type(): { type: ColumnType; tolerant: boolean } {
+    const widened = this.#widened;
+    if (widened === null) return { type: 'string', tolerant: false };
+    // Every value fits one typed column (1 and 3.5 make a number column): nothing to tolerate.
+    if (widened !== 'string' && widened !== 'json') return { type: widened, tolerant: false };
+    const allowed = Math.max(1, Math.floor(this.nonEmpty * OUTLIER_SHARE));
+    for (const { narrow, wide } of FAMILIES) {
+      const narrowCount = this.counts.get(narrow) ?? 0;
+      const fitting = narrowCount + (wide === narrow ? 0 : (this.counts.get(wide) ?? 0));
+      if (fitting >= 2 && this.nonEmpty - fitting <= allowed) return { type: fitting === narrowCount ? narrow : wide, tolerant: true };
+    }
+    return { type: widened, tolerant: false };
+  }
+}
