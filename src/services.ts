@@ -13,7 +13,7 @@ import { PostgresRawStore, type RawStore } from './stores/raw/index.js';
 import { Engine } from './engine/index.js';
 import { BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
 import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
-import { OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
+import { AirflowTasksService, OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
 import { FilesService, TableSettingsStore } from './files/index.js';
 import { QualityStore } from './quality/index.js';
 import path from 'node:path';
@@ -52,6 +52,8 @@ export interface Services {
   quality: QualityStore;
   /** The second seed's org-aware pipelines: triggers and status. */
   orgPipelines: OrgPipelinesService;
+  /** Tasks Airflow asks Sluice to run (the generated DAG files call back). */
+  airflowTasks: AirflowTasksService;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -154,6 +156,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     tableSettings,
     quality,
     orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse),
+    airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
       await engine.stop();

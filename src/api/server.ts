@@ -21,6 +21,7 @@ import { notificationsRoutes } from './routes/notifications.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
 import { filesRoutes } from './routes/files.routes.js';
 import { airflowRoutes } from './routes/airflow.routes.js';
+import { airflowTasksRoutes } from './routes/airflow-tasks.routes.js';
 import multipart from '@fastify/multipart';
 import { schedulerRoutes } from './routes/scheduler.routes.js';
 import { tablesRoutes } from './routes/tables.routes.js';
@@ -117,6 +118,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(schedulerRoutes, { services });
   await app.register(filesRoutes, { services });
   await app.register(airflowRoutes, { services });
+  await app.register(airflowTasksRoutes, { services });
   if (options.controlSecret) await app.register(controlRoutes, { services });
 
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());

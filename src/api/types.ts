@@ -6,7 +6,7 @@ declare module 'fastify' {
      * Who may call the route: `public` (no token), or the least role needed.
      * Unset: viewer for GET/HEAD, editor for anything that changes state.
      */
-    auth?: 'public' | 'control' | Role;
+    auth?: 'public' | 'control' | 'airflow' | Role;
     /** The audit action (`user.create`); `false` when the route audits itself. Unset: `METHOD /route`. */
     audit?: string | false;
     /** The error code for a body that fails its schema: `invalid_config` (422) for configuration documents. Unset: 400. */

@@ -104,6 +104,11 @@ const envSchema = z.object({
   AIRFLOW_DAGS_FOLDER: z.string().trim().min(1).optional(),
   AIRFLOW_UI_URL: urlFrom(['http:', 'https:']).optional(),
   SLUICE_AIRFLOW_FALLBACK: z.enum(['builtin', 'fail']).optional(),
+  SLUICE_AIRFLOW_TOKEN: z
+    .string()
+    .trim()
+    .min(32, { message: 'must be at least 32 characters (for example `openssl rand -base64 32`)' })
+    .optional(),
 
   SLUICE_WORKER_CONCURRENCY: intFrom(0, 256).optional(),
   SLUICE_ORG_MAX_ACTIVE_TASKS: intFrom(1, 10_000).optional(),
@@ -161,6 +166,12 @@ export interface Config {
         fallback: 'builtin' | 'fail';
       }
     | undefined;
+  /**
+   * The secret Airflow's tasks send (as SLUICE_API_TOKEN on Airflow's side)
+   * when they ask Sluice to run a task; the task routes refuse everything
+   * else. Unset: those routes answer 401.
+   */
+  airflowCallbackToken: string | undefined;
   /** The builtin orchestrator: workers, leases, the scheduler. */
   engine: {
     /** Tasks one process runs at once; 0 makes a process that only serves the API. */
@@ -294,6 +305,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
           fallback: e.SLUICE_AIRFLOW_FALLBACK ?? 'builtin',
         }
       : undefined,
+    airflowCallbackToken: e.SLUICE_AIRFLOW_TOKEN,
     engine: {
       workerConcurrency: e.SLUICE_WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
       orgMaxActiveTasks: e.SLUICE_ORG_MAX_ACTIVE_TASKS ?? DEFAULTS.orgMaxActiveTasks,
@@ -341,6 +353,7 @@ const SECRET_VARIABLES = new Set([
   'MONGO_URI',
   'AIRFLOW_PASSWORD',
   'SMTP_URL',
+  'SLUICE_AIRFLOW_TOKEN',
 ]);
 
 function redactValue(variable: string, value: string | undefined): string | undefined {

@@ -109,6 +109,12 @@ export interface TaskDefinition {
   retry?: Partial<RetryPolicy>;
   /** Longest an attempt may take; it is then aborted and failed (and retried if tries are left). */
   timeoutMs: number;
+  /**
+   * Under Airflow this task is Airflow's own TriggerDagRunOperator starting
+   * `dagId` with `conf` (Jinja-templated strings), instead of a call back
+   * to Sluice. The builtin engine runs `run` as usual.
+   */
+  airflowTrigger?: { dagId: string; conf: Record<string, string> };
   run(context: TaskContext): Promise<TaskResult | void>;
 }
 

@@ -65,6 +65,8 @@ export interface CreateRunInput {
   createdBy?: string | null | undefined;
   runId?: string | undefined;
   orchestrator?: string | undefined;
+  /** The run's id in the orchestrator running it (Airflow's dag_run_id). */
+  externalId?: string | undefined;
 }
 
 /** What a worker holds after a claim: enough to run the attempt and to report it. */
@@ -159,6 +161,7 @@ interface TaskRow {
 }
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
+const FINISHED: ReadonlySet<RunState> = new Set(['success', 'failed', 'cancelled']);
 
 const taskView = (t: TaskRow): TaskView => ({
   taskId: t.task_id,
@@ -222,9 +225,9 @@ export class RunStore {
     const work = async (q: Queryable) => {
       const runId = input.runId ?? newRunId(input.trigger);
       const inserted = await q.query<RunRow>(
-        `INSERT INTO runs (id, org_id, dag_id, pipeline, connection_id, schedule_id, state, trigger, conf, fire_at, max_active_runs, created_by, orchestrator)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::jsonb, $9, $10, $11, $12)
-         ON CONFLICT (schedule_id, fire_at) DO NOTHING
+        `INSERT INTO runs (id, org_id, dag_id, pipeline, connection_id, schedule_id, state, trigger, conf, fire_at, max_active_runs, created_by, orchestrator, external_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::jsonb, $9, $10, $11, $12, $13)
+         ON CONFLICT DO NOTHING
          RETURNING *`,
         [
           runId,
@@ -239,10 +242,11 @@ export class RunStore {
           input.maxActiveRuns ?? 1,
           input.createdBy ?? null,
           input.orchestrator ?? 'builtin',
+          input.externalId ?? null,
         ],
       );
       const run = inserted.rows[0];
-      if (!run) return null; // another scheduler created the run for this fire time first
+      if (!run) return null; // another scheduler created the run for this fire time first, or the run id exists
       const tasks: TaskRow[] = [];
       for (const [position, task] of input.pipeline.tasks.entries()) {
         const { rows } = await q.query<TaskRow>(
@@ -442,6 +446,110 @@ export class RunStore {
         reaped.push({ runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, owner: r.lease_owner, state });
       }
       return reaped;
+    });
+  }
+
+  /**
+   * A run by its id alone. Only for callers that are not tenants (Airflow's
+   * task calls, authenticated with the platform's Airflow token); every
+   * tenant-facing read goes through `get(orgId, runId)`.
+   */
+  async findById(runId: string): Promise<RunView | undefined> {
+    const { rows } = await this.db.query<RunRow>('SELECT * FROM runs WHERE id = $1', [runId]);
+    if (!rows[0]) return undefined;
+    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [runId]);
+    return runView(rows[0], tasks.rows);
+  }
+
+  /**
+   * Starts try `tryNumber` of one task of a run Airflow orchestrates,
+   * whatever its upstream tasks' states here (Airflow decides when a task
+   * runs). Idempotent per (run, task, try): asking again for a try that
+   * already started returns null and starts nothing. Airflow does the
+   * retrying, so Sluice never retries such an attempt itself.
+   */
+  async startExternalAttempt(workerId: string, leaseSeconds: number, key: { runId: string; taskId: string; tryNumber: number }): Promise<ClaimedAttempt | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [key.runId]);
+      const { rows: existing } = await tx.query('SELECT 1 FROM task_attempts WHERE run_id = $1 AND task_id = $2 AND try_number = $3', [key.runId, key.taskId, key.tryNumber]);
+      if (existing.length > 0) return null;
+      const { rows } = await tx.query<RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string }>(
+        `WITH task AS (
+           UPDATE task_instances
+              SET state = 'running', try_number = $3, max_attempts = $3, lease_owner = $4,
+                  lease_expires_at = now() + make_interval(secs => $5), started_at = now(), ended_at = NULL,
+                  available_at = now(), error = NULL, error_code = NULL, progress = NULL
+            WHERE run_id = $1 AND task_id = $2
+            RETURNING try_number, max_attempts, available_at, task_id
+         ), run AS (
+           UPDATE runs SET state = 'running', started_at = COALESCE(started_at, now()), ended_at = NULL
+            WHERE id = $1 AND EXISTS (SELECT 1 FROM task)
+            RETURNING *
+         )
+         SELECT run.*, task.* FROM run, task`,
+        [key.runId, key.taskId, key.tryNumber, workerId, leaseSeconds],
+      );
+      const r = rows[0];
+      if (!r) throw notFound('Task', `${key.runId}/${key.taskId}`);
+      await tx.query("INSERT INTO task_attempts (run_id, task_id, try_number, org_id, worker, state) VALUES ($1, $2, $3, $4, $5, 'running')", [
+        key.runId,
+        key.taskId,
+        key.tryNumber,
+        r.org_id,
+        workerId,
+      ]);
+      return {
+        runId: r.id,
+        taskId: r.task_id,
+        orgId: r.org_id,
+        dagId: r.dag_id,
+        pipeline: r.pipeline,
+        connectionId: r.connection_id,
+        trigger: r.trigger,
+        conf: r.conf,
+        tryNumber: r.try_number,
+        maxAttempts: r.max_attempts,
+        runStartedAt: r.started_at!,
+        availableAt: r.available_at,
+      };
+    });
+  }
+
+  /** How one try of a task went, as Airflow's polling task asks for it. */
+  async attempt(runId: string, taskId: string, tryNumber: number): Promise<{ state: string; error: string | null; rowsIn: number | null; rowsOut: number | null; rowsRejected: number | null } | undefined> {
+    const { rows } = await this.db.query<{ state: string; error: string | null; rows_in: string | null; rows_out: string | null; rows_rejected: string | null; current_try: number }>(
+      `SELECT a.state, a.error, ti.rows_in, ti.rows_out, ti.rows_rejected, ti.try_number AS current_try
+         FROM task_attempts a JOIN task_instances ti ON ti.run_id = a.run_id AND ti.task_id = a.task_id
+        WHERE a.run_id = $1 AND a.task_id = $2 AND a.try_number = $3`,
+      [runId, taskId, tryNumber],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const counts = r.current_try === tryNumber;
+    return { state: r.state, error: r.error, rowsIn: counts ? num(r.rows_in) : null, rowsOut: counts ? num(r.rows_out) : null, rowsRejected: counts ? num(r.rows_rejected) : null };
+  }
+
+  /**
+   * Copies a task state Airflow reports (a task Airflow ran itself, such as
+   * a TriggerDagRunOperator, or the end of a run) into Sluice's records.
+   */
+  async mirror(runId: string, tasks: readonly { taskId: string; state: TaskState; tryNumber: number; startedAt: Date | null; endedAt: Date | null }[], runState: RunState | null): Promise<RunState | undefined> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ state: RunState }>('SELECT state FROM runs WHERE id = $1 FOR UPDATE', [runId]);
+      if (!rows[0]) return undefined;
+      for (const t of tasks) {
+        await tx.query(
+          `UPDATE task_instances SET state = $3, try_number = GREATEST(try_number, $4), started_at = COALESCE($5, started_at), ended_at = COALESCE($6, ended_at)
+            WHERE run_id = $1 AND task_id = $2 AND state <> 'running' AND state IS DISTINCT FROM $3`,
+          [runId, t.taskId, t.state, t.tryNumber, t.startedAt, t.endedAt],
+        );
+      }
+      const state = await advanceRun(tx, runId);
+      if (runState && FINISHED.has(runState) && !FINISHED.has(state)) {
+        await tx.query("UPDATE runs SET state = $2, ended_at = now() WHERE id = $1 AND state IN ('queued', 'running')", [runId, runState]);
+        return runState;
+      }
+      return state;
     });
   }
 

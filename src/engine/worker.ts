@@ -87,7 +87,7 @@ export class WorkerPool extends EventEmitter {
   }
 
   start(): void {
-    if (this.#running || this.#o.concurrency === 0) return;
+    if (this.#running) return;
     this.#running = true;
     const leaseMs = this.#o.leaseSeconds * 1000;
     const every = (ms: number, fn: () => Promise<void>) => {
@@ -99,8 +99,19 @@ export class WorkerPool extends EventEmitter {
     every(Math.max(1000, leaseMs / 2), () => this.#reap(false));
     this.#loop = (async () => {
       if (this.#o.soleWorker) await this.#reap(true);
-      await this.#run();
+      // With no slots this process claims nothing, but still heartbeats the attempts Airflow asked it to run.
+      if (this.#o.concurrency > 0) await this.#run();
     })();
+  }
+
+  /**
+   * Runs an attempt someone else decided to start (Airflow's task calling
+   * back), outside the claim loop and its slot count, with the same
+   * timeout, heartbeat, cancellation and recording as any other.
+   */
+  executeExternal(claim: ClaimedAttempt): Promise<void> {
+    this.#execute(claim);
+    return this.#active.get(`${claim.runId}/${claim.taskId}/${claim.tryNumber}`)!.done;
   }
 
   /** Looks for work now instead of at the next poll. */

@@ -116,6 +116,16 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
         id: 'trigger_load',
         upstream: ['record_metadata'],
         timeoutMs: 5 * 60_000,
+        airflowTrigger: {
+          dagId: ORG_LOAD_DAG,
+          conf: {
+            org_id: "{{ dag_run.conf['org_id'] }}",
+            table: "{{ dag_run.conf['table'] }}",
+            file_id: "{{ dag_run.conf.get('file_id', '') }}",
+            triggered_by: ORG_INGEST_DAG,
+            upstream_run_id: '{{ run_id }}',
+          },
+        },
         async run(ctx) {
           const conf = orgConf(ctx, true);
           const runId = await deps.triggerDag({

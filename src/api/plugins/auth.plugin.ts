@@ -25,7 +25,7 @@ const sameSecret = (a: string, b: string): boolean => {
 };
 
 /** The role a route needs; mutating methods default to editor so that forgetting to declare one fails safe. */
-function requiredRole(request: FastifyRequest): 'public' | 'control' | Role {
+function requiredRole(request: FastifyRequest): 'public' | 'control' | 'airflow' | Role {
   // The API documentation (registered by @fastify/swagger-ui) is public like the OpenAPI document.
   if (request.routeOptions.url?.startsWith('/api/docs')) return 'public';
   const declared = request.routeOptions.config.auth;
@@ -54,6 +54,12 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
       if (!options.controlSecret || !token || !sameSecret(token, options.controlSecret)) {
         throw new UserError('unauthenticated', 'This route takes the control secret of the running server');
       }
+      return;
+    }
+    if (needed === 'airflow') {
+      const expected = options.services.config.airflowCallbackToken;
+      if (!expected) throw new UserError('unauthenticated', 'Airflow task calls are not enabled: set SLUICE_AIRFLOW_TOKEN on Sluice and the same value as SLUICE_API_TOKEN on Airflow');
+      if (!token || !sameSecret(token, expected)) throw new UserError('unauthenticated', 'This route takes the Airflow token (SLUICE_AIRFLOW_TOKEN)');
       return;
     }
     if (!token) {
