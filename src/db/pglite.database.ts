@@ -9,6 +9,15 @@ import { withTimeout } from './rows.js';
  * `dataDir` is undefined. PGlite runs one query at a time; its own mutex keeps
  * a transaction's statements together.
  */
+/**
+ * PGlite answers through promise callbacks alone, never through the event
+ * loop: a process busy with queries (workers claiming, a load running) would
+ * starve timers and sockets (heartbeats, task timeouts, the scheduler, HTTP
+ * requests). One turn of the event loop after each statement keeps them
+ * alive, at a cost of microseconds.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   readonly #db: PGlite;
@@ -32,11 +41,13 @@ export class PgliteDatabase implements Database {
 
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const result = await this.#db.query<R>(sql, params as unknown[]);
+    await yieldToEventLoop();
     return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
     await this.#db.exec(sql);
+    await yieldToEventLoop();
   }
 
   async copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>): Promise<number> {
@@ -49,10 +60,12 @@ export class PgliteDatabase implements Database {
       const tx: Queryable = {
         async query<R>(sql: string, params: readonly unknown[] = []) {
           const result = await inner.query<R>(sql, params as unknown[]);
+          await yieldToEventLoop();
           return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
         },
         async exec(sql: string) {
           await inner.exec(sql);
+          await yieldToEventLoop();
         },
         copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>) {
           return copyInChunks(inner, sql, source);

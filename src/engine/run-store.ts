@@ -247,16 +247,30 @@ export class RunStore {
       );
       const run = inserted.rows[0];
       if (!run) return null; // another scheduler created the run for this fire time first, or the run id exists
-      const tasks: TaskRow[] = [];
-      for (const [position, task] of input.pipeline.tasks.entries()) {
-        const { rows } = await q.query<TaskRow>(
-          `INSERT INTO task_instances (run_id, task_id, org_id, state, position, upstream, trigger_rule, max_attempts, available_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $4 = 'queued' THEN now() END)
-           RETURNING *`,
-          [runId, task.id, input.orgId, task.upstream.length === 0 ? 'queued' : 'pending', position, task.upstream, task.triggerRule ?? 'all_success', retryPolicy(task.retry).maxAttempts],
-        );
-        tasks.push(rows[0]!);
-      }
+      // One statement for all the tasks: a scheduler creating a thousand runs in a tick feels every round trip.
+      const defs = input.pipeline.tasks;
+      const { rows: tasks } = await q.query<TaskRow>(
+        `INSERT INTO task_instances (run_id, task_id, org_id, state, position, upstream, trigger_rule, max_attempts, available_at)
+         SELECT $1, t.task_id, $2, t.state, t.position, ARRAY(SELECT jsonb_array_elements_text(t.upstream)), t.trigger_rule, t.max_attempts,
+                CASE WHEN t.state = 'queued' THEN now() END
+           FROM jsonb_to_recordset($3::jsonb) AS t(task_id text, state text, position int, upstream jsonb, trigger_rule text, max_attempts int)
+         RETURNING *`,
+        [
+          runId,
+          input.orgId,
+          JSON.stringify(
+            defs.map((task, position) => ({
+              task_id: task.id,
+              state: task.upstream.length === 0 ? 'queued' : 'pending',
+              position,
+              upstream: task.upstream,
+              trigger_rule: task.triggerRule ?? 'all_success',
+              max_attempts: retryPolicy(task.retry).maxAttempts,
+            })),
+          ),
+        ],
+      );
+      tasks.sort((a, b) => a.position - b.position);
       return runView(run, tasks);
     };
     return tx ? work(tx) : this.db.transaction(work);
@@ -270,6 +284,15 @@ export class RunStore {
    * advisory lock so two workers cannot both take its last free slot.
    */
   async claim(workerId: string, leaseSeconds: number, orgMaxActiveTasks: number): Promise<ClaimedAttempt | null> {
+    return (await this.claimBatch(workerId, leaseSeconds, orgMaxActiveTasks, 1))[0] ?? null;
+  }
+
+  /**
+   * Claims up to `limit` ready tasks in one transaction (a worker with free
+   * slots fills them at once instead of queueing one claim per slot).
+   */
+  async claimBatch(workerId: string, leaseSeconds: number, orgMaxActiveTasks: number, limit: number): Promise<ClaimedAttempt[]> {
+    if (limit <= 0) return [];
     return this.db.transaction(async (tx) => {
       const { rows: candidates } = await tx.query<{ run_id: string; task_id: string; org_id: string; dag_id: string; run_state: RunState; max_active_runs: number }>(
         `SELECT ti.run_id, ti.task_id, ti.org_id, r.dag_id, r.state AS run_state, r.max_active_runs
@@ -277,22 +300,32 @@ export class RunStore {
           WHERE ti.state IN ('queued', 'up_for_retry') AND ti.available_at <= now()
             AND r.state IN ('queued', 'running') AND NOT r.cancel_requested AND r.orchestrator = 'builtin'
           ORDER BY ti.available_at, ti.position
-          LIMIT 10
+          LIMIT $1
           FOR UPDATE OF ti SKIP LOCKED`,
+        [Math.max(10, limit * 2)],
       );
+      const claimed: ClaimedAttempt[] = [];
+      // Counted once per organisation under its lock, then kept up to date as this transaction claims.
+      const running = new Map<string, number>();
+      const activeRuns = new Map<string, number>();
+      const startedRuns = new Set<string>();
       for (const c of candidates) {
-        await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, c.org_id]);
-        const { rows: busy } = await tx.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM task_instances WHERE org_id = $1 AND state = 'running'",
-          [c.org_id],
-        );
-        if (busy[0]!.n >= orgMaxActiveTasks) continue;
-        if (c.run_state === 'queued') {
-          const { rows: active } = await tx.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running'",
-            [c.org_id, c.dag_id],
-          );
-          if (active[0]!.n >= c.max_active_runs) continue;
+        if (claimed.length >= limit) break;
+        if (!running.has(c.org_id)) {
+          await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, c.org_id]);
+          const { rows: busy } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM task_instances WHERE org_id = $1 AND state = 'running'", [c.org_id]);
+          running.set(c.org_id, busy[0]!.n);
+        }
+        if (running.get(c.org_id)! >= orgMaxActiveTasks) continue;
+        if (c.run_state === 'queued' && !startedRuns.has(c.run_id)) {
+          const dagKey = `${c.org_id}\u0000${c.dag_id}`;
+          if (!activeRuns.has(dagKey)) {
+            const { rows: active } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running'", [c.org_id, c.dag_id]);
+            activeRuns.set(dagKey, active[0]!.n);
+          }
+          if (activeRuns.get(dagKey)! >= c.max_active_runs) continue;
+          activeRuns.set(dagKey, activeRuns.get(dagKey)! + 1);
+          startedRuns.add(c.run_id);
         }
         const { rows } = await tx.query<RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string }>(
           `WITH task AS (
@@ -311,12 +344,13 @@ export class RunStore {
           [c.run_id, c.task_id, workerId, leaseSeconds],
         );
         const r = rows[0]!;
+        running.set(c.org_id, running.get(c.org_id)! + 1);
         await tx.query(
           `INSERT INTO task_attempts (run_id, task_id, try_number, org_id, worker, state) VALUES ($1, $2, $3, $4, $5, 'running')
            ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL`,
           [c.run_id, c.task_id, r.try_number, c.org_id, workerId],
         );
-        return {
+        claimed.push({
           runId: r.id,
           taskId: r.task_id,
           orgId: r.org_id,
@@ -329,9 +363,9 @@ export class RunStore {
           maxAttempts: r.max_attempts,
           runStartedAt: r.started_at!,
           availableAt: r.available_at,
-        };
+        });
       }
-      return null;
+      return claimed;
     });
   }
 
@@ -655,6 +689,16 @@ export class RunStore {
       "UPDATE task_instances SET progress = $5::jsonb WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'",
       [claim.runId, claim.taskId, claim.tryNumber, workerId, JSON.stringify(progress)],
     );
+  }
+
+  /**
+   * Refreshes the planner's statistics of the engine's tables. A server's
+   * autovacuum does this by itself; the embedded database has none, and
+   * without statistics the claim query scans every run (45–95 ms instead of
+   * 2 ms with a thousand active runs, measured by bench/scheduler).
+   */
+  async analyze(): Promise<void> {
+    await this.db.exec('ANALYZE runs, task_instances, task_attempts, schedules');
   }
 
   async appendLogs(lines: readonly LogLine[]): Promise<void> {

@@ -63,9 +63,10 @@ export class Scheduler {
     for (;;) {
       const { handled, runs } = await this.#batch();
       created += runs;
+      // Workers start on each batch's runs while the next batch is being created.
+      if (runs > 0) this.#o.onRunsCreated?.(runs);
       if (handled < this.#o.batchSize) break;
     }
-    if (created > 0) this.#o.onRunsCreated?.(created);
     return created;
   }
 

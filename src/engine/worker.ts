@@ -97,8 +97,12 @@ export class WorkerPool extends EventEmitter {
     };
     every(Math.min(leaseMs / 3, 5000), () => this.#heartbeat());
     every(Math.max(1000, leaseMs / 2), () => this.#reap(false));
+    if (this.#o.soleWorker) every(60_000, () => this.#o.store.analyze().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'could not refresh table statistics')));
     this.#loop = (async () => {
-      if (this.#o.soleWorker) await this.#reap(true);
+      if (this.#o.soleWorker) {
+        await this.#reap(true);
+        await this.#o.store.analyze().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'could not refresh table statistics'));
+      }
       // With no slots this process claims nothing, but still heartbeats the attempts Airflow asked it to run.
       if (this.#o.concurrency > 0) await this.#run();
     })();
@@ -146,14 +150,15 @@ export class WorkerPool extends EventEmitter {
   async #run(): Promise<void> {
     while (this.#running) {
       while (this.#running && this.#active.size < this.#o.concurrency) {
-        let claim: ClaimedAttempt | null = null;
+        const free = this.#o.concurrency - this.#active.size;
+        let claims: ClaimedAttempt[] = [];
         try {
-          claim = await this.#o.store.claim(this.id, this.#o.leaseSeconds, this.#o.orgMaxActiveTasks);
+          claims = await this.#o.store.claimBatch(this.id, this.#o.leaseSeconds, this.#o.orgMaxActiveTasks, free);
         } catch (error) {
-          this.#o.logger.error({ err: error }, 'could not claim a task; retrying at the next poll');
+          this.#o.logger.error({ err: error }, 'could not claim tasks; retrying at the next poll');
         }
-        if (!claim) break;
-        this.#execute(claim);
+        for (const claim of claims) this.#execute(claim);
+        if (claims.length < free) break;
       }
       if (!this.#running) break;
       await this.#sleep();
