@@ -45,6 +45,12 @@ export const ERROR_CODES = {
   database_refused: { status: 503, intent: 'user', title: 'The PostgreSQL server refused the login or does not have the database named in the settings.' },
   database_unavailable: { status: 503, intent: 'transient', title: 'The database cannot be reached.' },
   not_implemented: { status: 501, intent: 'user', title: 'This version of Sluice does not do this yet (for example the inventory forecast).' },
+  airflow_unreachable: { status: 503, intent: 'transient', title: 'Airflow\'s REST API could not be reached or did not answer in time.' },
+  airflow_auth_failed: { status: 502, intent: 'user', title: 'Airflow refused the configured username/password, or the user lacks the role for the action.' },
+  airflow_dag_not_found: { status: 503, intent: 'transient', title: 'Airflow does not know the DAG (yet): its file was not parsed, or was removed.' },
+  airflow_import_error: { status: 502, intent: 'user', title: 'Airflow could not import the DAG file; the message holds the end of its traceback.' },
+  airflow_error: { status: 502, intent: 'user', title: 'Airflow refused a request (an HTTP error other than the above); the message quotes its answer.' },
+  airflow_server_error: { status: 502, intent: 'transient', title: 'Airflow kept answering with a server error (5xx) through every retry.' },
   unavailable: { status: 503, intent: 'transient', title: 'A dependency is unavailable; try again later.' },
   internal: { status: 500, intent: 'bug', title: 'An unexpected error; details are in the server log.' },
 } as const satisfies Record<string, { status: number; intent: 'user' | 'transient' | 'bug'; title: string }>;

@@ -116,6 +116,12 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'database_refused':
     case 'database_unavailable':
     case 'not_implemented':
+    case 'airflow_unreachable':
+    case 'airflow_auth_failed':
+    case 'airflow_dag_not_found':
+    case 'airflow_import_error':
+    case 'airflow_error':
+    case 'airflow_server_error':
     case 'unavailable':
     case 'internal':
       return 1;
