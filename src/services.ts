@@ -11,7 +11,7 @@ import { resolveSecretKey, SecretBox } from './secrets/index.js';
 import { createWarehouse, type Warehouse } from './stores/warehouse/index.js';
 import { PostgresRawStore, type RawStore } from './stores/raw/index.js';
 import { Engine } from './engine/index.js';
-import { BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
+import { AirflowClient, AirflowOrchestrator, BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
 import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
 import { AirflowTasksService, OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
 import { FilesService, TableSettingsStore } from './files/index.js';
@@ -133,7 +133,20 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     scheduler: config.engine.scheduler,
     soleWorker: config.database.kind === 'pglite',
   });
-  const orchestrator = new BuiltinOrchestrator(engine);
+  const builtin = new BuiltinOrchestrator(engine);
+  const airflowClient = config.airflow
+    ? new AirflowClient({ apiUrl: config.airflow.apiUrl, username: config.airflow.username, password: config.airflow.password, uiUrl: config.airflow.uiUrl, logger: logger.child({ component: 'airflow' }) })
+    : undefined;
+  const orchestrator: Orchestrator = airflowClient
+    ? new AirflowOrchestrator({
+        client: airflowClient,
+        dagsFolder: config.airflow!.dagsFolder,
+        engine,
+        builtin,
+        fallback: config.airflow!.fallback,
+        logger: logger.child({ component: 'airflow' }),
+      })
+    : builtin;
   return {
     config,
     db,
@@ -159,7 +172,9 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
+      await orchestrator.stop?.();
       await engine.stop();
+      await airflowClient?.close();
       await audit.flush();
       await client.close();
       await warehouse.close();

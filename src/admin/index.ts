@@ -20,3 +20,4 @@ export {
   auditTrailOperation,
   ingestFileOperation,
 } from './pipeline.operations.js';
+export { AIRFLOW_OPERATIONS, airflowStatusOperation, airflowSyncOperation } from './airflow.operations.js';

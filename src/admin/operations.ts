@@ -3,6 +3,7 @@ import { Email, OrgId, Password, Role, generatePassword, type Actor } from '../a
 import { migrate } from '../db/index.js';
 import { ConnectionId } from '../connections/index.js';
 import { PIPELINE_OPERATIONS } from './pipeline.operations.js';
+import { AIRFLOW_OPERATIONS } from './airflow.operations.js';
 import { isAppError, notFound } from '../errors/index.js';
 import { parseInput } from '../errors/validate.js';
 import type { Services } from '../services.js';
@@ -110,7 +111,7 @@ export const getRunOperation = define({
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of operations with different inputs
 export const OPERATIONS: Record<string, Operation<any, unknown>> = Object.fromEntries(
-  [migrateOperation, createOrgOperation, createUserOperation, createTokenOperation, triggerRunOperation, getRunOperation, ...PIPELINE_OPERATIONS].map((op) => [op.name, op]),
+  [migrateOperation, createOrgOperation, createUserOperation, createTokenOperation, triggerRunOperation, getRunOperation, ...PIPELINE_OPERATIONS, ...AIRFLOW_OPERATIONS].map((op) => [op.name, op]),
 );
 
 /**

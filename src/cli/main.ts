@@ -10,6 +10,7 @@ import { registerUserCreate } from './commands/user-create.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerWorker } from './commands/worker.command.js';
 import { registerPipeline } from './commands/pipeline.command.js';
+import { registerAirflow } from './commands/airflow.command.js';
 import { createOutput } from './output.js';
 
 /** The `sluice` command tree. Usage errors exit 2, failed operations 1. */
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerRun(program);
   registerPipeline(program);
+  registerAirflow(program);
   registerMigrate(program);
   registerOrgCreate(program.command('org').description('Organisations'));
   registerUserCreate(program.command('user').description('Users'));

@@ -549,6 +549,25 @@ export class RunStore {
     });
   }
 
+  /** Moves a run that has not started to another orchestrator (Airflow could not take it), noting why. */
+  async handOver(runId: string, orchestrator: 'builtin' | 'airflow', note: string): Promise<void> {
+    await this.db.query("UPDATE runs SET orchestrator = $2, external_id = NULL, error = $3 WHERE id = $1 AND state = 'queued'", [runId, orchestrator, note]);
+  }
+
+  /** Ends a run that never started as failed (its orchestrator refused it). */
+  async failUnstarted(runId: string, error: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query("UPDATE task_instances SET state = 'cancelled', ended_at = now() WHERE run_id = $1 AND state IN ('pending', 'queued')", [runId]);
+      await tx.query("UPDATE runs SET state = 'failed', ended_at = now(), error = $2 WHERE id = $1 AND state = 'queued'", [runId, error.slice(0, 2000)]);
+    });
+  }
+
+  /** Queued or running runs of an external orchestrator, oldest first (for copying their states). */
+  async activeExternal(orchestrator: string, limit: number): Promise<RunView[]> {
+    const { rows } = await this.db.query<RunRow>("SELECT * FROM runs WHERE orchestrator = $1 AND state IN ('queued', 'running') ORDER BY queued_at LIMIT $2", [orchestrator, limit]);
+    return Promise.all(rows.map(async (r) => runView(r, (await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [r.id])).rows)));
+  }
+
   /** How one try of a task went, as Airflow's polling task asks for it. */
   async attempt(runId: string, taskId: string, tryNumber: number): Promise<{ state: string; error: string | null; rowsIn: number | null; rowsOut: number | null; rowsRejected: number | null } | undefined> {
     const { rows } = await this.db.query<{ state: string; error: string | null; rows_in: string | null; rows_out: string | null; rows_rejected: string | null; current_try: number }>(
@@ -765,6 +784,7 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<RunState
       `UPDATE runs SET state = $2, ended_at = now(),
               error = CASE WHEN $2 = 'failed'
                            THEN (SELECT task_id || ': ' || COALESCE(error, 'failed') FROM task_instances WHERE run_id = $1 AND state = 'failed' ORDER BY position LIMIT 1)
+                           ELSE error
                       END
         WHERE id = $1`,
       [runId, plan.runState],

@@ -155,6 +155,12 @@ export class ScheduleStore {
     return rows.map(scheduleView);
   }
 
+  /** Every schedule of every organisation, for writing all DAG files (`sluice airflow sync`); never reached by a tenant. */
+  async listAll(): Promise<ScheduleView[]> {
+    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules ORDER BY org_id, created_at, id');
+    return rows.map(scheduleView);
+  }
+
   async update(orgId: string, id: string, changes: ScheduleChanges, tx?: Queryable): Promise<ScheduleView> {
     const sets: string[] = [];
     const params: unknown[] = [orgId, id];

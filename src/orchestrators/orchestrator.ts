@@ -19,4 +19,7 @@ export interface Orchestrator {
   scheduleDeleted(schedule: ScheduleView): Promise<void>;
   /** For `/api/health`: whether the orchestrator can take work. */
   health(): Promise<{ ok: boolean; detail: string }>;
+  /** Background work of a serving process (Airflow: copying run states); `sluice start` calls these. */
+  start?(): void;
+  stop?(): Promise<void>;
 }

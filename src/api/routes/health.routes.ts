@@ -23,15 +23,13 @@ export const healthRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       schema: { tags: ['system'], summary: 'Liveness and readiness', security: [], response: { 200: Health, 503: Health } },
     },
     async (_request, reply) => {
-      const ok = await services.db.ping();
-      const airflow = services.config.airflow;
+      const [ok, orchestrator] = await Promise.all([services.db.ping(), services.orchestrator.health()]);
       const body: z.infer<typeof Health> = {
-        status: ok ? 'ok' : 'degraded',
+        // Airflow down degrades Sluice but does not take it out of a load balancer: only the database does (503).
+        status: ok && orchestrator.ok ? 'ok' : 'degraded',
         version: VERSION,
         database: { kind: services.db.kind, ok },
-        orchestrator: airflow
-          ? { kind: 'airflow', ok: null, detail: `Airflow at ${new URL(airflow.apiUrl).origin} is not probed yet` }
-          : { kind: 'builtin', ...(await services.orchestrator.health()) },
+        orchestrator: { kind: services.orchestrator.kind, ...orchestrator },
       };
       return reply.status(ok ? 200 : 503).send(body);
     },

@@ -322,6 +322,22 @@ export class AirflowClient {
     });
   }
 
+  /** Ends a run as `failed` (or `success`): Airflow stops scheduling its remaining tasks. Used to cancel. */
+  async setRunState(dagId: string, runId: string, state: 'failed' | 'success'): Promise<AirflowDagRun> {
+    const api = await this.apiVersion();
+    return this.call('PATCH', `/api/${api}/dags/${enc(dagId)}/dagRuns/${enc(runId)}`, dagRunSchema, {
+      body: { state },
+      notFound: () => this.dagMissing(dagId),
+    });
+  }
+
+  /** Clears the failed (and upstream-failed) task instances of a run, so Airflow runs them again. Used to retry. */
+  async clearFailedTasks(dagId: string, runId: string): Promise<void> {
+    const api = await this.apiVersion();
+    const body = { dry_run: false, only_failed: true, reset_dag_runs: true, include_downstream: true, dag_run_id: runId };
+    await this.call('POST', `/api/${api}/dags/${enc(dagId)}/clearTaskInstances`, z.unknown(), { body, notFound: () => this.dagMissing(dagId) });
+  }
+
   async listRuns(dagId: string, options: ListRunsOptions = {}): Promise<{ runs: AirflowDagRun[]; totalEntries: number }> {
     const api = await this.apiVersion();
     const page = await this.call('GET', `/api/${api}/dags/${enc(dagId)}/dagRuns`, dagRunCollectionSchema, {

@@ -1,0 +1,205 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, PostgresDatabase, type Database } from '../src/db/index.js';
+import type { RunView } from '../src/engine/index.js';
+import { AirflowOrchestrator } from '../src/orchestrators/index.js';
+import { dagFileName } from '../src/orchestrators/airflow/dag-files.js';
+import type { DagRun, Schedule } from '../src/runs/index.js';
+import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
+import { AIRFLOW_TEST, waitFor } from './helpers/airflow.js';
+import { bearer, createTestApp, type TestApp } from './helpers/app.js';
+import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { multipart } from './helpers/multipart.js';
+import { runSluice } from './helpers/cli.js';
+
+/**
+ * Sluice with a real Airflow 3.3 as its orchestrator (.ci/airflow/setup.sh):
+ * schedules become DAG files Airflow imports, triggers become Airflow runs
+ * whose tasks call this Sluice back, the ingest → load chain runs as two
+ * Airflow DAG runs, and an unreachable Airflow falls back as configured.
+ */
+const settings = AIRFLOW_TEST;
+const unique = Date.now().toString(36);
+
+describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => {
+  let server: { url: string; drop: () => Promise<void> };
+  let db: Database;
+  let t: TestApp;
+  let api: FakeApi;
+  let airflow: AirflowOrchestrator;
+  const admin = () => bearer(t.adminToken);
+  const dagIds: string[] = [];
+
+  const runOf = async (runId: string, timeoutMs = 120_000): Promise<RunView> =>
+    waitFor(
+      `run ${runId} to end`,
+      async () => {
+        const run = (await t.app.inject({ method: 'GET', url: `/api/runs/${encodeURIComponent(runId)}`, headers: admin() })).json<RunView>();
+        return ['success', 'failed', 'cancelled'].includes(run.state) ? run : undefined;
+      },
+      timeoutMs,
+    );
+
+  beforeAll(async () => {
+    const s = settings!;
+    server = await createServerDatabase();
+    db = new PostgresDatabase({ url: server.url, poolMax: 10 });
+    await migrate(db);
+    api = await startFakeApi();
+    t = await createTestApp(
+      { db, url: server.url },
+      {
+        AIRFLOW_API_URL: s.apiUrl,
+        AIRFLOW_USERNAME: s.username,
+        AIRFLOW_PASSWORD: s.password,
+        AIRFLOW_DAGS_FOLDER: s.dagsFolder,
+        SLUICE_AIRFLOW_TOKEN: s.sluiceApiToken!,
+        SLUICE_AIRFLOW_FALLBACK: 'fail',
+      },
+    );
+    // Airflow's tasks call Sluice at SLUICE_API_URL: this app listens there.
+    const url = new URL(s.sluiceApiUrl!);
+    await t.app.listen({ host: url.hostname, port: Number(url.port) });
+    t.services.engine.start();
+    airflow = t.services.orchestrator as AirflowOrchestrator;
+    airflow.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const dagId of dagIds) {
+      rmSync(path.join(settings!.dagsFolder, dagFileName(dagId)), { force: true });
+      await airflow?.client.deleteDag(dagId).catch(() => undefined);
+    }
+    await airflow?.stop();
+    await t?.close();
+    await api?.close();
+    await db?.close();
+    await server?.drop();
+  }, 60_000);
+
+  it('answers health and orchestrator "airflow"', async () => {
+    expect(airflow).toBeInstanceOf(AirflowOrchestrator);
+    const health = (await t.app.inject({ method: 'GET', url: '/api/health' })).json<{ status: string; orchestrator: { kind: string; ok: boolean } }>();
+    expect(health).toMatchObject({ status: 'ok', orchestrator: { kind: 'airflow', ok: true } });
+  });
+
+  it('turns a schedule into a DAG Airflow imports, and pauses and resumes it there', async () => {
+    const connectionId = `af-sched-${unique}`;
+    const dagId = `etl_workflow_${connectionId}`;
+    dagIds.push(dagId);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/scheduler',
+      headers: admin(),
+      payload: { connectionId, scheduleType: 'daily', cronExpression: '0 9 * * *', timezone: 'Europe/Berlin', workflowConfig: { connectionId, apiConfig: { baseUrl: `${api.url}/users` } } },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json<Schedule>()).toMatchObject({ orchestrator: 'airflow', dagId });
+    const dag = await waitFor('Airflow to import the DAG', () => airflow.client.findDag(dagId), 90_000);
+    expect(dag.hasImportErrors).toBeFalsy();
+    expect(await airflow.client.importErrors({ filenameContains: dagFileName(dagId) })).toEqual([]);
+
+    const scheduleId = res.json<Schedule>().scheduleId;
+    await t.app.inject({ method: 'PATCH', url: `/api/scheduler/${scheduleId}`, headers: admin(), payload: { paused: true } });
+    expect((await airflow.client.getDag(dagId)).isPaused).toBe(true);
+    await t.app.inject({ method: 'PATCH', url: `/api/scheduler/${scheduleId}`, headers: admin(), payload: { paused: false } });
+    expect((await airflow.client.getDag(dagId)).isPaused).toBe(false);
+  }, 120_000);
+
+  it('runs a trigger through Airflow: its tasks call Sluice back and the rows land', async () => {
+    const connectionId = `af-run-${unique}`;
+    const dagId = `etl_workflow_${connectionId}`;
+    dagIds.push(dagId);
+    await t.app.inject({ method: 'POST', url: '/api/connections', headers: admin(), payload: { id: connectionId, name: 'Users', apiConfig: { baseUrl: `${api.url}/users` }, destination: { table: 'af_users' } } });
+    const res = await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: admin(), payload: { connectionId } });
+    expect(res.statusCode, res.body).toBe(202);
+    const { runId } = res.json<{ runId: string }>();
+    const run = await runOf(runId, 180_000);
+    expect(run.state, JSON.stringify(run.tasks)).toBe('success');
+    expect(run.orchestrator).toBe('airflow');
+    expect(run.tasks.map((x) => [x.taskId, x.state])).toEqual([
+      ['extract', 'success'],
+      ['load', 'success'],
+      ['health_check', 'success'],
+      ['send_notification', 'success'],
+    ]);
+    await waitFor('Airflow to end the run', async () => ((await airflow.client.getRun(dagId, runId)).state === 'success' ? true : undefined), 60_000);
+    const rows = await t.app.inject({ method: 'GET', url: '/api/tables/af_users/rows?limit=1', headers: admin() });
+    expect(rows.json<{ total: number }>().total).toBe(23);
+  }, 200_000);
+
+  it('runs the ingest → load chain of an upload as two Airflow DAG runs', async () => {
+    dagIds.push('enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag');
+    const sync = await airflow.sync();
+    expect(sync.importErrors).toEqual([]);
+    const body = multipart({ table: 'af_stock' }, { name: 'stock.csv', content: 'sku,qty\nA,1\nB,2\nC,x\n' });
+    const up = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...admin(), ...body.headers }, payload: body.payload });
+    expect(up.statusCode, up.body).toBe(201);
+    const ingest = await runOf(up.json<{ dag_run_id: string }>().dag_run_id, 180_000);
+    expect(ingest.state, JSON.stringify(ingest.tasks)).toBe('success');
+    expect(ingest.orchestrator).toBe('airflow');
+    const loadRunId = `${ingest.runId}__enhanced_mongo_to_postgres_dag`;
+    const loadInAirflow = await waitFor('the load run in Airflow', () => airflow.client.getRun('enhanced_mongo_to_postgres_dag', loadRunId).catch(() => undefined), 60_000);
+    expect(loadInAirflow.conf).toMatchObject({ table: 'af_stock', org_id: 'default' });
+    const load = await runOf(loadRunId, 180_000);
+    expect(load.state, JSON.stringify(load.tasks)).toBe('success');
+    expect(load.trigger).toBe('upstream');
+    const status = (await t.app.inject({ method: 'GET', url: '/api/airflow/pipeline-status/', headers: admin() })).json<{ orchestrator: string; tables: { table: string; row_count: number; rejected_count: number; last_ingest: DagRun; last_load: DagRun }[] }>();
+    const table = status.tables.find((x) => x.table === 'af_stock')!;
+    expect(status.orchestrator).toBe('airflow');
+    expect(table).toMatchObject({ row_count: 2, rejected_count: 1 });
+    expect(table.last_ingest.state).toBe('success');
+    expect(table.last_load.dag_run_id).toBe(loadRunId);
+  }, 400_000);
+
+  it('writes the DAG files and reports Airflow from the command line', async () => {
+    const s = settings!;
+    const env = {
+      DATABASE_URL: server.url,
+      SLUICE_SECRET_KEY: 'test secret key of at least thirty-two characters',
+      AIRFLOW_API_URL: s.apiUrl,
+      AIRFLOW_USERNAME: s.username,
+      AIRFLOW_PASSWORD: s.password,
+      AIRFLOW_DAGS_FOLDER: s.dagsFolder,
+    };
+    const cwd = path.dirname(s.dagsFolder);
+    const sync = await runSluice(['airflow', 'sync'], { cwd, env, timeoutMs: 60_000 });
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(sync.stdout).toMatch(/(created|updated|unchanged)\s+enhanced_org_aware_ingest_dag/);
+    expect(sync.stdout).toContain('no import errors');
+    const status = await runSluice(['airflow', 'status'], { cwd, env, timeoutMs: 60_000 });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^Airflow 3\.3\.\d+ \(v2\) at .*: healthy/);
+    expect(status.stdout).toMatch(/enhanced_mongo_to_postgres_dag\s+active/);
+    const unconfigured = await runSluice(['airflow', 'status'], { cwd, env: { DATABASE_URL: server.url }, timeoutMs: 60_000 });
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stderr).toContain('Airflow is not configured');
+  }, 120_000);
+
+  it('falls back to the builtin engine, or fails clearly, when Airflow cannot be reached', async () => {
+    for (const fallback of ['builtin', 'fail'] as const) {
+      // A second Sluice on the same database, configured with an Airflow nobody listens for (the admin's token works for both).
+      const app = await createTestApp({ db, url: server.url }, { AIRFLOW_API_URL: 'http://127.0.0.1:9', AIRFLOW_USERNAME: 'x', AIRFLOW_PASSWORD: 'y', SLUICE_AIRFLOW_FALLBACK: fallback });
+      const token = t.adminToken;
+      try {
+        app.services.engine.start();
+        const connectionId = `af-down-${fallback}-${unique}`;
+        await app.app.inject({ method: 'POST', url: '/api/connections', headers: bearer(token), payload: { id: connectionId, name: 'Users', apiConfig: { baseUrl: `${api.url}/users` }, destination: { table: `down_${fallback}` } } });
+        const health = (await app.app.inject({ method: 'GET', url: '/api/health' })).json<{ status: string; orchestrator: { ok: boolean; detail: string } }>();
+        expect(health).toMatchObject({ status: 'degraded', orchestrator: { ok: false } });
+        const res = await app.app.inject({ method: 'POST', url: '/api/execute-run?wait=true&timeoutSeconds=60', headers: bearer(token), payload: { connectionId } });
+        if (fallback === 'builtin') {
+          expect(res.statusCode, res.body).toBe(200);
+          expect(res.json<{ run: RunView }>().run).toMatchObject({ state: 'success', orchestrator: 'builtin' });
+          expect(res.json<{ run: RunView }>().run.error).toMatch(/Airflow could not take the run/);
+        } else {
+          expect(res.statusCode).toBe(503);
+          expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'airflow_unreachable', message: expect.stringContaining('127.0.0.1:9') });
+        }
+      } finally {
+        await app.close();
+      }
+    }
+  }, 120_000);
+});
