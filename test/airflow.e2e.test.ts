@@ -118,6 +118,7 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
     const run = await runOf(runId, 180_000);
     expect(run.state, JSON.stringify(run.tasks)).toBe('success');
     expect(run.orchestrator).toBe('airflow');
+    expect((run as RunView & { externalUrl?: string }).externalUrl).toBe(`${settings!.apiUrl}/dags/${dagId}/runs/${encodeURIComponent(runId)}`);
     expect(run.tasks.map((x) => [x.taskId, x.state])).toEqual([
       ['extract', 'success'],
       ['load', 'success'],

@@ -19,6 +19,8 @@ export interface Orchestrator {
   scheduleDeleted(schedule: ScheduleView): Promise<void>;
   /** For `/api/health`: whether the orchestrator can take work. */
   health(): Promise<{ ok: boolean; detail: string }>;
+  /** Where people see the run in the orchestrator's own UI (Airflow's run page), when there is one. */
+  linkFor?(run: RunView): string | undefined;
   /** Background work of a serving process (Airflow: copying run states); `sluice start` calls these. */
   start?(): void;
   stop?(): Promise<void>;

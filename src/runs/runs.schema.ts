@@ -82,6 +82,7 @@ export const Run = z.object({
   externalId: z.string().nullable(),
   error: z.string().nullable(),
   tasks: z.array(TaskInstance),
+  externalUrl: z.string().optional().describe("The run's page in Airflow's UI, when Airflow runs it"),
 });
 
 export const Schedule = z.object({

@@ -26,12 +26,18 @@ export class RunsService {
     return this.orchestrator.waitForRun(orgId, runId, options);
   }
 
-  list(orgId: string, filters: RunFilters): Promise<RunView[]> {
-    return this.engine.runs.list(orgId, filters);
+  async list(orgId: string, filters: RunFilters): Promise<RunView[]> {
+    return (await this.engine.runs.list(orgId, filters)).map((r) => this.withLink(r));
   }
 
-  get(orgId: string, runId: string): Promise<RunView> {
-    return this.engine.runs.get(orgId, runId);
+  async get(orgId: string, runId: string): Promise<RunView> {
+    return this.withLink(await this.engine.runs.get(orgId, runId));
+  }
+
+  /** Adds the link to the run in the orchestrator's UI (Airflow), when it has one. */
+  private withLink(run: RunView): RunView & { externalUrl?: string } {
+    const url = this.orchestrator.linkFor?.(run);
+    return url ? { ...run, externalUrl: url } : run;
   }
 
   logs(orgId: string, runId: string, options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined }): Promise<LogView[]> {

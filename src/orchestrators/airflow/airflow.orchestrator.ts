@@ -120,6 +120,10 @@ export class AirflowOrchestrator implements Orchestrator {
     }
   }
 
+  linkFor(run: RunView): string | undefined {
+    return run.orchestrator === 'airflow' ? this.client.uiUrlFor(run.dagId, run.externalId ?? run.runId) : undefined;
+  }
+
   async cancel(orgId: string, runId: string): Promise<RunView> {
     const run = await this.#o.engine.runs.get(orgId, runId);
     if (run.orchestrator !== 'airflow') return this.#o.builtin.cancel(orgId, runId);
