@@ -1,3 +1,4 @@
+import type { CsvRowSink } from './csv.reader.js';
 import type { FileBatch, FileReadSummary, ResolvedReadFileOptions } from './file.schema.js';
 
 /**
@@ -26,6 +27,12 @@ export class Batcher {
     this.#summary.records += 1;
     this.#current.records.push({ rowNumber, data });
     this.#check();
+  }
+
+  /** A record handed to a CsvRowSink instead of a batch: numbered and counted, not kept. */
+  counted(): void {
+    this.#count();
+    this.#summary.records += 1;
   }
 
   reject(raw: unknown, field: string | null, reason: string): void {
@@ -69,6 +76,8 @@ export interface ReadContext {
   options: ResolvedReadFileOptions;
   summary: FileReadSummary;
   batcher: Batcher;
+  /** CSV/TSV: takes well-formed rows before they become records (see CsvRowSink). */
+  sink?: CsvRowSink | undefined;
 }
 
 /** `1.5 MiB`, `16 MiB`, `900 bytes`: sizes in messages. */

@@ -24,10 +24,53 @@ import { describeInvalidUtf8, Utf8Decoder, type InvalidUtf8 } from './utf8.js';
  * Rows are always parsed with `\n` as the line break (or `\r` for old Mac
  * files) and a `\r` ending an unquoted last field is dropped, so CRLF, LF and
  * a mix of both read alike.
+ *
+ * With a CsvRowSink (the fast ingest path), plain rows are read by a scanner
+ * of their own and handed to the sink as offsets into the text, before any
+ * record is made; PapaParse reads every other row (see CsvRows.#scan).
  */
 
 /** Past this, a row still incomplete is re-parsed only once as much text again has arrived: linear, not quadratic. */
 const RESCAN_AFTER_CHARS = 1024 * 1024;
+
+/**
+ * Where the fields of one well-formed row are, for a CsvRowSink. The object
+ * is reused from row to row: read it during the call, do not keep it.
+ */
+export interface CsvRowSpans {
+  /** The text the offsets index. */
+  readonly text: string;
+  /** Field i's content is `text[starts[i], ends[i])`, quotes excluded. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /**
+   * Per field: 0 unquoted, 1 quoted, 2 quoted and holding doubled quotes
+   * (each `""` stands for one quote). An empty field of kind 0 is null; of
+   * kind 1, empty text (a quoted `""` with quotedEmpty 'empty').
+   */
+  readonly kinds: Uint8Array;
+}
+
+/**
+ * Takes well-formed rows before they become records (the fast ingest path,
+ * src/ingest/fast): a row the sink takes is counted as a record but is not
+ * in any batch; a row it declines becomes an ordinary record. Rejected rows,
+ * and rows the reader's fast scanner leaves to PapaParse, never reach it.
+ */
+export interface CsvRowSink {
+  /** The columns, once known; false declines every row. */
+  begin(columns: readonly FileColumn[], quote: string): boolean;
+  /** One row of as many fields as columns; true when taken. */
+  row(spans: CsvRowSpans, rowNumber: number): boolean;
+}
+
+const LF = 10;
+const CR = 13;
+/** Rows PapaParse reads after the scanner leaves one, before the scanner tries again. */
+const PAPA_ROWS = 32;
+
+/** Whether the scanner of plain rows runs for a sink (see CsvRows.#scan); tests turn it off to compare with PapaParse alone. */
+export const csvScan = { enabled: true };
 
 /** Header cells → distinct column names, keeping each header as written for the UI. */
 export function columnsFromHeader(header: readonly string[]): FileColumn[] {
@@ -98,6 +141,10 @@ class CsvRows {
   readonly #dialect: Dialect;
   readonly #hasHeader: boolean;
   readonly #parser: Papa.Parser;
+  readonly #papaConfig: { delimiter: string; quoteChar: string; escapeChar: string; newline: '\n' | '\r' };
+  /** Rows the scanner read, and times it left a row to PapaParse. */
+  #scanned = 0;
+  #left = 0;
   readonly #quote: string;
   readonly #delimiter: string;
   readonly #newline: '\n' | '\r';
@@ -118,6 +165,16 @@ class CsvRows {
   #rowStart = 0;
   /** Any row or header seen: a file of blank lines is empty. */
   sawContent = false;
+  /** Rows a sink took (ctx.sink), so far. */
+  sunk = 0;
+  readonly #sink: CsvRowSink | null;
+  #sinkOn = false;
+  readonly #spans: { text: string; starts: Int32Array; ends: Int32Array; kinds: Uint8Array } = {
+    text: '',
+    starts: new Int32Array(0),
+    ends: new Int32Array(0),
+    kinds: new Uint8Array(0),
+  };
 
   constructor(ctx: ReadContext, decoder: Utf8Decoder, dialect: Dialect, hasHeader: boolean) {
     this.#ctx = ctx;
@@ -128,13 +185,9 @@ class CsvRows {
     this.#delimiter = dialect.delimiter;
     this.#newline = dialect.lineBreak === 'cr' ? '\r' : '\n';
     this.#keepQuotedEmpty = ctx.options.quotedEmpty === 'empty';
-    this.#parser = new Papa.Parser({
-      delimiter: dialect.delimiter,
-      quoteChar: dialect.quote,
-      escapeChar: dialect.quote,
-      newline: this.#newline,
-      step: (results: PapaStep) => this.#step(results),
-    });
+    this.#sink = ctx.sink ?? null;
+    this.#papaConfig = { delimiter: dialect.delimiter, quoteChar: dialect.quote, escapeChar: dialect.quote, newline: this.#newline };
+    this.#parser = new Papa.Parser({ ...this.#papaConfig, step: (results: PapaStep) => this.#step(results) });
   }
 
   /** Takes the next piece of text; `final` at the end of the file. */
@@ -165,14 +218,202 @@ class CsvRows {
     const input = this.#fresh.length === 1 ? this.#tail + this.#fresh[0]! : this.#tail + this.#fresh.join('');
     this.#fresh = [];
     this.#freshLength = 0;
-    this.#input = input;
-    this.#rowStart = 0;
-    this.#parser.parse(input, 0, !final);
-    const consumed = final ? input.length : this.#rowStart;
-    this.#tail = input.slice(consumed);
+    // Plain rows go to the scanner, the others to PapaParse: a few rows at a
+    // time while the scanner may read on after them, else the rest.
+    let consumed = 0;
+    for (;;) {
+      consumed = this.#scan(input, consumed);
+      if (consumed >= input.length) break;
+      // Before the columns are known only the next row (the header, or the first row), then the scanner may start.
+      const limit = !this.#scanning() ? Infinity : this.#columns === null ? 1 : PAPA_ROWS;
+      const rest = consumed === 0 ? input : input.slice(consumed);
+      this.#textBase += consumed;
+      this.#input = rest;
+      this.#rowStart = 0;
+      const rows = this.#parse(rest, final, limit);
+      this.#textBase -= consumed;
+      this.#input = '';
+      if (rows < limit) {
+        // PapaParse went to the end: the rest is the next push's (or, at the end, read whole).
+        consumed = final ? input.length : consumed + this.#rowStart;
+        break;
+      }
+      consumed += this.#rowStart;
+    }
+    this.#tail = consumed === 0 ? input : input.slice(consumed);
     this.#textBase += consumed;
-    this.#input = '';
     if (!final) this.#checkTailSize();
+  }
+
+  /**
+   * Reads the rows at the start of `input` that are plainly well formed, and
+   * returns where it stopped (always a row's start). A row is plain when it
+   * ends with LF or CRLF and each of its fields is either unquoted, holding
+   * no quote or CR, or quoted, closed by a quote right before the delimiter
+   * or the line break, with quotes inside doubled; and it has exactly as
+   * many fields as there are columns (two or more), and could not be too
+   * long. PapaParse reads such a row into the same fields, and the checks of
+   * #step all pass, so the record is the same; anything else (and any
+   * chunk holding bytes that are not UTF-8) is left to PapaParse, from the
+   * row's start on.
+   */
+  #scan(input: string, from: number): number {
+    if (!this.#scanning() || this.#columns === null || this.#decoder.invalid.length > 0) return from;
+    const count = this.#names.length;
+    const spans = this.#spans;
+    if (spans.starts.length !== count) {
+      spans.starts = new Int32Array(count);
+      spans.ends = new Int32Array(count);
+      spans.kinds = new Uint8Array(count);
+    }
+    spans.text = input;
+    const { starts, ends, kinds } = spans;
+    const delimiter = this.#delimiter.charCodeAt(0);
+    const delimiterChar = this.#delimiter;
+    const quote = this.#quote.charCodeAt(0);
+    const quoteChar = this.#quote;
+    const maxChars = this.#ctx.options.maxRowBytes / 3;
+    const n = input.length;
+    const next = (c: string, at: number): number => {
+      const k = input.indexOf(c, at);
+      return k === -1 ? n : k;
+    };
+    // Where the next delimiter, LF, quote and CR are (n: nowhere), found by
+    // indexOf and kept until passed; -1 until first needed.
+    let nd = -1;
+    let nl = -1;
+    let nq = -1;
+    let nc = -1;
+    let incomplete = false;
+    let pos = from;
+    rows: while (pos < n) {
+      let i = pos;
+      for (let f = 0; ; f++) {
+        if (f === count) break rows; // more fields than columns
+        if (nq < i) nq = next(quoteChar, i);
+        if (nq === i) {
+          const start = i + 1;
+          let doubled = false;
+          let q = next(quoteChar, start);
+          while (q < n && input.charCodeAt(q + 1) === quote) {
+            doubled = true;
+            q = next(quoteChar, q + 2);
+          }
+          if (q >= n - 1) {
+            incomplete = true; // not closed yet, or what follows the quote not read yet
+            break rows;
+          }
+          nq = -1;
+          starts[f] = start;
+          ends[f] = q;
+          // `""` is null unless quotedEmpty keeps it: then it reads as an unquoted empty field.
+          kinds[f] = doubled ? 2 : q === start && !this.#keepQuotedEmpty ? 0 : 1;
+          const after = input.charCodeAt(q + 1);
+          if (after === delimiter) {
+            i = q + 2;
+            continue;
+          }
+          if (after === LF) i = q + 2;
+          else if (after === CR && input.charCodeAt(q + 2) === LF) i = q + 3;
+          else {
+            incomplete = after === CR && q + 2 >= n;
+            break rows;
+          }
+        } else {
+          if (nd < i) nd = next(delimiterChar, i);
+          if (nl < i) nl = next('\n', i);
+          const end = nd < nl ? nd : nl;
+          if (end >= n) {
+            incomplete = true;
+            break rows;
+          }
+          if (nq < end) break rows; // a quote inside an unquoted field
+          if (nc < i) nc = next('\r', i);
+          starts[f] = i;
+          kinds[f] = 0;
+          if (end === nd) {
+            if (nc < end) break rows; // a CR inside the field
+            ends[f] = end;
+            i = end + 1;
+            continue;
+          }
+          // A CR is dropped only where it ends the line (the CRLF of the row).
+          if (nc < end - 1) break rows;
+          ends[f] = nc === end - 1 ? end - 1 : end;
+          i = end + 1;
+        }
+        // The row ended after field f.
+        if (f !== count - 1 || i - pos > maxChars) break rows;
+        break;
+      }
+      this.#take(spans);
+      this.#scanned += 1;
+      pos = i;
+    }
+    // Stopped at a row the scanner leaves to PapaParse (an incomplete one waits for more text).
+    if (pos < n && !incomplete) this.#left += 1;
+    return pos;
+  }
+
+  /**
+   * Whether the scanner reads on: only for a sink that takes rows (without
+   * one, PapaParse makes records faster than the scanner's spans do), not
+   * for CR-only files or a single column, and not once it leaves too many
+   * rows to PapaParse (a file of odd rows is read by PapaParse alone, never
+   * row by row).
+   */
+  #scanning(): boolean {
+    return (
+      csvScan.enabled &&
+      this.#sink !== null &&
+      (this.#columns === null || this.#sinkOn) &&
+      this.#newline === '\n' &&
+      this.#names.length !== 1 &&
+      (this.#left < 64 || this.#left * PAPA_ROWS < this.#scanned)
+    );
+  }
+
+  /** PapaParse on `text`, stopping after `limit` rows; returns the rows it read (fewer than `limit`: it reached the end). */
+  #parse(text: string, final: boolean, limit: number): number {
+    if (limit === Infinity) {
+      this.#parser.parse(text, 0, !final);
+      return 0;
+    }
+    let rows = 0;
+    // A parser stopped by abort() stays stopped: a fresh one per call.
+    const parser: Papa.Parser = new Papa.Parser({
+      ...this.#papaConfig,
+      step: (results: PapaStep) => {
+        this.#step(results);
+        rows += 1;
+        if (rows >= limit) parser.abort();
+      },
+    });
+    parser.parse(text, 0, !final);
+    return rows;
+  }
+
+  /** A plain row found by #scan: to the sink, or a record. */
+  #take(spans: CsvRowSpans): void {
+    this.sawContent = true;
+    const batcher = this.#ctx.batcher;
+    if (this.#sinkOn && this.#sink!.row(spans, batcher.nextRowNumber)) {
+      batcher.counted();
+      this.sunk += 1;
+      return;
+    }
+    const { text, starts, ends, kinds } = spans;
+    const names = this.#names;
+    const data: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i += 1) {
+      const from = starts[i]!;
+      const to = ends[i]!;
+      const kind = kinds[i]!;
+      if (from === to) data[names[i]!] = kind === 0 ? null : '';
+      else if (kind === 2) data[names[i]!] = text.slice(from, to).replaceAll(this.#quote + this.#quote, this.#quote);
+      else data[names[i]!] = text.slice(from, to);
+    }
+    batcher.record(data);
   }
 
   /** A row that has grown past maxRowBytes without ending is rejected now and skipped. */
@@ -294,6 +535,7 @@ class CsvRows {
       : numberedColumns(this.#dialect.rows.length > 0 ? this.#dialect.fieldCount : first.length);
     this.#names = this.#columns.map((c) => c.name);
     this.#ctx.summary.columns = this.#columns;
+    this.#sinkOn = this.#sink !== null && this.#sink.begin(this.#columns, this.#quote);
   }
 
   /** The invalid sequences within [start, end) of the current input; earlier ones are dropped. */
@@ -328,15 +570,22 @@ export async function* readCsv(source: PeekedSource, ctx: ReadContext): AsyncGen
 
   const decoder = new Utf8Decoder();
   const rows = new CsvRows(ctx, decoder, dialect, hasHeader);
+  // With a sink, the consumer must drain what it took every chunk (memory): an empty batch says when.
+  let sunk = 0;
   for await (const chunk of source.chunks()) {
     summary.bytes += chunk.length;
     rows.push(decoder.decode(chunk), false);
     summary.bom = decoder.bom;
-    yield* batcher.take();
+    const ready = batcher.take();
+    if (ready.length === 0 && rows.sunk !== sunk) ready.push({ records: [], rejected: [] });
+    sunk = rows.sunk;
+    yield* ready;
   }
   rows.push(decoder.end(), true);
   summary.bom = decoder.bom;
-  yield* batcher.finish();
+  const ready = batcher.finish();
+  if (ready.length === 0 && rows.sunk !== sunk) ready.push({ records: [], rejected: [] });
+  yield* ready;
 
   if (!rows.sawContent) throw new UserError('file_empty', 'The file is empty: it holds only blank lines');
   if (summary.rowsRead === 0) summary.notes.push('The file has a header but no data rows.');

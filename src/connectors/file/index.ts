@@ -15,6 +15,7 @@ export {
   ReadFileOptions,
 } from './file.schema.js';
 export { detectFormat, sniffFormat } from './detect.js';
-export { readFile, type FileReader } from './read-file.js';
+export { readFile, readFileWithSink, type FileReader } from './read-file.js';
+export type { CsvRowSink, CsvRowSpans } from './csv.reader.js';
 export { sampleSchema, DEFAULT_SAMPLE_ROWS, type SampleSchemaOptions, type SchemaSample } from './sample-schema.js';
 export type { FileSource } from './source.js';

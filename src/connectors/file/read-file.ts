@@ -1,6 +1,6 @@
 import { validationFailed } from '../../errors/index.js';
 import { Batcher, type ReadContext } from './batcher.js';
-import { readCsv } from './csv.reader.js';
+import { readCsv, type CsvRowSink } from './csv.reader.js';
 import { refuseUnreadable, sniffFormat } from './detect.js';
 import { ReadFileOptions, type FileBatch, type FileFormat, type FileReadSummary, type ResolvedReadFileOptions } from './file.schema.js';
 import { readJson } from './json.reader.js';
@@ -50,11 +50,13 @@ class FileReading implements FileReader {
   readonly #source: FileSource;
   readonly #options: ResolvedReadFileOptions;
   readonly #summary: FileReadSummary;
+  readonly #sink: CsvRowSink | undefined;
   #started = false;
 
-  constructor(source: FileSource, options: ResolvedReadFileOptions) {
+  constructor(source: FileSource, options: ResolvedReadFileOptions, sink?: CsvRowSink) {
     this.#source = source;
     this.#options = options;
+    this.#sink = sink;
     this.#summary = emptySummary(options.format ?? null);
   }
 
@@ -72,7 +74,7 @@ class FileReading implements FileReader {
       if (format === undefined) format = sniffFormat(source.sample, nameOf(this.#source, this.#options.filename), source.complete);
       else refuseUnreadable(source.sample);
       this.#summary.format = format;
-      const ctx: ReadContext = { options: this.#options, summary: this.#summary, batcher: new Batcher(this.#options.batchSize, this.#summary) };
+      const ctx: ReadContext = { options: this.#options, summary: this.#summary, batcher: new Batcher(this.#options.batchSize, this.#summary), sink: this.#sink };
       yield* READERS[format](source, ctx);
       this.#summary.complete = true;
     } finally {
@@ -90,4 +92,15 @@ class FileReading implements FileReader {
  */
 export function readFile(source: FileSource, options: ReadFileOptions = {}): FileReader {
   return new FileReading(source, parseOptions(options));
+}
+
+/**
+ * `readFile`, with a CsvRowSink taking CSV/TSV rows before they become
+ * records (the fast ingest path). Rows the sink takes count as records in
+ * the summary but are in no batch; after each chunk of the file that gave
+ * the sink rows, a batch is yielded (empty if need be) so the consumer can
+ * drain what the sink holds. JSON and NDJSON files read as with `readFile`.
+ */
+export function readFileWithSink(source: FileSource, options: ReadFileOptions, sink: CsvRowSink): FileReader {
+  return new FileReading(source, parseOptions(options), sink);
 }

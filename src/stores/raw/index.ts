@@ -14,4 +14,5 @@ export {
   MAX_SEGMENT_CHARS,
   WRITE_CHUNK,
   type PostgresRawStoreOptions,
+  type RawSegment,
 } from './postgres.raw-store.js';

@@ -33,6 +33,22 @@ describeEachDatabase('PostgresRawStore', (fx) => {
       expect(rows.map((r) => r.data)).toEqual([JSON.stringify([data])]);
     });
 
+    it('writeJsonBatch stores what writeBatch stores, once, and splits what is too big for a segment', async () => {
+      await addOrgs(['pg-json']);
+      const records = Array.from({ length: 12 }, (_, i) => ({ rowNumber: i + 1, data: { n: String(i), s: i % 3 === 0 ? null : `é "${i}"\n` } }));
+      const viaJson = { kind: 'file', id: 'json' } as const;
+      const small = new PostgresRawStore(fx.db, { writeChunk: 5 });
+      await small.writeBatch('pg-json', 'orders', FILE, records);
+      expect(await small.writeJsonBatch('pg-json', 'orders', viaJson, records.slice(0, 2).map((r) => r.rowNumber), JSON.stringify(records.slice(0, 2).map((r) => r.data)))).toBe(2);
+      // Its UTF-8 bytes do as well.
+      expect(await small.writeJsonBatch('pg-json', 'orders', viaJson, [3, 4], Buffer.from(JSON.stringify(records.slice(2, 4).map((r) => r.data)), 'utf8'))).toBe(2);
+      // More rows than a segment holds, overlapping what is stored: split, and only the new rows stored.
+      expect(await small.writeJsonBatch('pg-json', 'orders', viaJson, records.map((r) => r.rowNumber), JSON.stringify(records.map((r) => r.data)))).toBe(8);
+      const strip = (rows: { rowNumber: number; data: unknown }[]) => rows.map((r) => ({ rowNumber: r.rowNumber, data: r.data }));
+      expect(strip(await collect(small.read('pg-json', 'orders', { source: viaJson })))).toEqual(strip(await collect(small.read('pg-json', 'orders', { source: FILE }))));
+      await expect(small.writeJsonBatch('pg-json', 'orders', viaJson, [1, 1], '[1,2]')).rejects.toThrow(/twice/);
+    });
+
     it('keeps strings that are not well-formed UTF-16 (a lone surrogate)', async () => {
       await addOrgs(['pg-surrogate']);
       await store().writeBatch('pg-surrogate', 'orders', FILE, [{ rowNumber: 1, data: { s: 'a\ud800b' } }]);

@@ -61,7 +61,7 @@ WITH c AS (
   RETURNING high_watermark - $3 AS base
 )
 INSERT INTO raw_segments (table_id, first_watermark, last_watermark, raw_source_id, org_id, row_count, first_row, last_row, row_numbers, data)
-SELECT $1, c.base + 1, c.base + $3, $2, $4, $3, $5, $6, $7::int[], $8 FROM c`;
+SELECT $1, c.base + 1, c.base + $3, $2, $4, $3, $5, $6, $7::int[], $8::text FROM c`;
 
 /** The table's id, found through its organisation. */
 const TABLE_ID = '(SELECT id FROM raw_tables WHERE org_id = $1 AND table_name = $2)';
@@ -70,6 +70,20 @@ const SOURCE_ID = `(SELECT s.id FROM raw_sources s JOIN raw_tables t ON t.id = s
    WHERE t.org_id = $1 AND t.table_name = $2 AND s.org_id = $1 AND s.source_kind = $3 AND s.source_id = $4)`;
 
 type Int8 = number | string;
+
+/** One stored segment, unparsed (see `readSegments`). */
+export interface RawSegment {
+  source: RawSource;
+  /** The row numbers of the segment's records, in order. */
+  rowNumbers: number[];
+  /** The JSON array of their data. */
+  json: string;
+  /** How many records at the start are not part of the read. */
+  skip: number;
+  /** The watermark of the first record (the others follow, one apart). */
+  firstWatermark: number;
+  ingestedAt: Date;
+}
 
 interface SegmentRow {
   last_watermark: Int8;
@@ -87,10 +101,10 @@ interface ReadScope {
   sourceId: number | undefined;
 }
 
-/** A chunk of a batch ready to store: its records and their JSON text. */
+/** A chunk of a batch ready to store: its records' row numbers and the JSON array of their data (text, or UTF-8 bytes for a server). */
 interface Chunk {
-  records: readonly RawRecordInput[];
-  json: string;
+  rowNumbers: readonly number[];
+  json: string | Buffer;
 }
 
 /**
@@ -116,7 +130,10 @@ export class PostgresRawStore implements RawStore {
     checkRecords(records);
     if (records.length === 0) return 0;
     // JSON text is made before the transaction, so the table's lock is held for database work only.
-    const chunks = toChunks(records, this.#writeChunk);
+    return this.#store(orgId, table, source, toChunks(records, this.#writeChunk));
+  }
+
+  async #store(orgId: string, table: string, source: RawSource, chunks: readonly Chunk[]): Promise<number> {
     try {
       // One transaction: the batch is stored whole or not at all.
       return await this.#db.transaction(async (tx) => {
@@ -133,10 +150,70 @@ export class PostgresRawStore implements RawStore {
     }
   }
 
+  /**
+   * `writeBatch` for records whose data is already JSON text (the fast
+   * ingest path, src/ingest/fast): `json` is the JSON array of the records'
+   * data, exactly as `JSON.stringify(records.map((r) => r.data))` would
+   * write it (a string, or its UTF-8 bytes), and `rowNumbers` their row
+   * numbers, in the same order. Stored and counted as `writeBatch` would
+   * store them.
+   */
+  async writeJsonBatch(orgId: string, table: string, source: RawSource, rowNumbers: readonly number[], json: string | Buffer): Promise<number> {
+    checkScope(orgId, table, source);
+    checkRowNumbers(rowNumbers);
+    if (rowNumbers.length === 0) return 0;
+    if (rowNumbers.length > this.#writeChunk || json.length > MAX_SEGMENT_CHARS) {
+      // More than one segment's worth: split the ordinary way.
+      const data = JSON.parse(json.toString()) as unknown[];
+      return this.writeBatch(orgId, table, source, rowNumbers.map((rowNumber, i) => ({ rowNumber, data: data[i] })));
+    }
+    // A server takes the bytes as they are (a binary text parameter); the embedded database, a string.
+    const text = typeof json === 'string' || this.#db.kind === 'postgres' ? json : json.toString('utf8');
+    return this.#store(orgId, table, source, [{ rowNumbers, json: text }]);
+  }
+
   async *read(orgId: string, table: string, options: RawReadOptions = {}): AsyncGenerator<RawRecord[]> {
+    const batchSize = checkBatchSize(options.batchSize);
+    let pending: RawRecord[] = [];
+    for await (const page of this.#pages(orgId, table, options, () => batchSize - pending.length)) {
+      for (const { source, segment, after } of page) pending.push(...explode(orgId, table, source, segment, after));
+      while (pending.length >= batchSize) {
+        yield pending.slice(0, batchSize);
+        pending = pending.slice(batchSize);
+      }
+    }
+    if (pending.length > 0) yield pending;
+  }
+
+  /**
+   * `read`, a segment at a time, without parsing it (the fast ingest path,
+   * src/ingest/fast): each segment's records as the JSON array text they
+   * were stored as, with their row numbers; the first `skip` of them are
+   * not part of the read (they are at or below `sinceWatermark`). Segments
+   * come in watermark order, several per query (`batchSize` records, as for
+   * `read`; default 20,000).
+   */
+  async *readSegments(orgId: string, table: string, options: RawReadOptions = {}): AsyncGenerator<RawSegment[]> {
+    const batchSize = checkBatchSize(options.batchSize ?? 20_000);
+    for await (const page of this.#pages(orgId, table, options, () => batchSize)) {
+      const out: RawSegment[] = [];
+      for (const { source, segment, after } of page) {
+        const first = Number(segment.last_watermark) - segment.row_count + 1;
+        out.push({ source, rowNumbers: segment.row_numbers, json: segment.data, skip: Math.max(0, after - first + 1), firstWatermark: first, ingestedAt: segment.ingested_at });
+      }
+      if (out.length > 0) yield out;
+    }
+  }
+
+  /** The segments of a read, a query's worth at a time; `want` says how many records the next query should bring. */
+  async *#pages(
+    orgId: string,
+    table: string,
+    options: RawReadOptions,
+    want: () => number,
+  ): AsyncGenerator<{ source: RawSource; segment: SegmentRow; after: number }[]> {
     checkScope(orgId, table, options.source);
     const since = checkWatermark(options.sinceWatermark);
-    const batchSize = checkBatchSize(options.batchSize);
     const scope = await this.#readScope(orgId, table, options.source);
     if (!scope) return;
     // Sources by id, looked up once per read (a segment holds one source).
@@ -161,26 +238,21 @@ export class PostgresRawStore implements RawStore {
        WHERE h.before < $5
        ORDER BY g.last_watermark`;
     let cursor = since;
-    let pending: RawRecord[] = [];
     while (cursor < scope.to) {
-      const params: unknown[] = [scope.tableId, orgId, cursor, scope.to, batchSize - pending.length];
+      const params: unknown[] = [scope.tableId, orgId, cursor, scope.to, want()];
       if (scope.sourceId !== undefined) params.push(scope.sourceId);
       const { rows: segments } = await this.#db.query<SegmentRow>(sql, params);
       if (segments.length === 0) break;
       await this.#resolveSources(orgId, segments, sources);
+      const page: { source: RawSource; segment: SegmentRow; after: number }[] = [];
       for (const segment of segments) {
         const source = sources.get(Number(segment.raw_source_id));
-        const last = Number(segment.last_watermark);
         // A source deleted while this read went on: its records are gone too.
-        if (source) pending.push(...explode(orgId, table, source, segment, cursor));
-        cursor = last;
+        if (source) page.push({ source, segment, after: cursor });
+        cursor = Number(segment.last_watermark);
       }
-      while (pending.length >= batchSize) {
-        yield pending.slice(0, batchSize);
-        pending = pending.slice(batchSize);
-      }
+      yield page;
     }
-    if (pending.length > 0) yield pending;
   }
 
   async count(orgId: string, table: string, options: Pick<RawReadOptions, 'source' | 'sinceWatermark'> = {}): Promise<number> {
@@ -316,30 +388,31 @@ function explode(orgId: string, table: string, source: RawSource, segment: Segme
  * took it, so it sees every segment committed before.
  */
 async function insertChunk(tx: Queryable, orgId: string, tableId: number, sourceId: number, chunk: Chunk): Promise<number> {
-  let { records, json } = chunk;
+  let { rowNumbers, json } = chunk;
   let low = MAX_ROW_NUMBER;
   let high = 0;
-  for (const r of records) {
-    if (r.rowNumber < low) low = r.rowNumber;
-    if (r.rowNumber > high) high = r.rowNumber;
+  for (const n of rowNumbers) {
+    if (n < low) low = n;
+    if (n > high) high = n;
   }
   const { rows: stored } = await tx.query<{ r: number }>(STORED_ROW_NUMBERS, [sourceId, orgId, low, high]);
   if (stored.length > 0) {
     // A retry or an overlap: keep the first write of each row, store only the new ones.
     const have = new Set(stored.map((s) => s.r));
-    records = records.filter((r) => !have.has(r.rowNumber));
-    if (records.length === 0) return 0;
-    json = stringify(records.map((r) => r.data));
+    const data = JSON.parse(json.toString()) as unknown[];
+    const keep = rowNumbers.map((n, i) => i).filter((i) => !have.has(rowNumbers[i]!));
+    if (keep.length === 0) return 0;
+    rowNumbers = keep.map((i) => rowNumbers[i]!);
+    json = stringify(keep.map((i) => data[i]));
     low = MAX_ROW_NUMBER;
     high = 0;
-    for (const r of records) {
-      if (r.rowNumber < low) low = r.rowNumber;
-      if (r.rowNumber > high) high = r.rowNumber;
+    for (const n of rowNumbers) {
+      if (n < low) low = n;
+      if (n > high) high = n;
     }
   }
-  const rowNumbers = records.map((r) => r.rowNumber);
-  await tx.query(INSERT_SEGMENT, [tableId, sourceId, records.length, orgId, low, high, rowNumbers, json]);
-  return records.length;
+  await tx.query(INSERT_SEGMENT, [tableId, sourceId, rowNumbers.length, orgId, low, high, rowNumbers, json]);
+  return rowNumbers.length;
 }
 
 /** Splits a batch into chunks of at most `size` records and MAX_SEGMENT_CHARS of JSON. */
@@ -352,7 +425,7 @@ function toChunks(records: readonly RawRecordInput[], size: number): Chunk[] {
       add(part.slice(0, half));
       add(part.slice(half));
     } else {
-      chunks.push({ records: part, json });
+      chunks.push({ rowNumbers: part.map((r) => r.rowNumber), json });
     }
   };
   for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
@@ -398,6 +471,19 @@ function checkScope(orgId: unknown, table: unknown, source?: RawSource): void {
     if (typeof source.id !== 'string' || source.id.trim() === '') issues.push({ field: 'source.id', message: 'must be a non-empty string' });
   }
   if (issues.length > 0) throw validationFailed(issues);
+}
+
+function checkRowNumbers(rowNumbers: readonly number[]): void {
+  if (!Array.isArray(rowNumbers)) throw validationFailed([{ field: 'rowNumbers', message: 'must be an array' }]);
+  const seen = new Set<number>();
+  for (let i = 0; i < rowNumbers.length; i++) {
+    const n = rowNumbers[i];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROW_NUMBER) {
+      throw validationFailed([{ field: `rowNumbers[${i}]`, message: `must be an integer from 1 to ${MAX_ROW_NUMBER}` }]);
+    }
+    if (seen.has(n)) throw validationFailed([{ field: `rowNumbers[${i}]`, message: `${n} appears twice in the batch` }]);
+    seen.add(n);
+  }
 }
 
 function checkRecords(records: readonly RawRecordInput[]): void {

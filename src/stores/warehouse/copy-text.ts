@@ -305,6 +305,11 @@ export class RowEncoder {
     this.#prefix = Buffer.from(`${text(options.runId)}\t${text(options.sourceId)}\t`, 'utf8');
   }
 
+  /** `runId \t sourceId \t` as bytes: how every line starts. */
+  get linePrefix(): Buffer {
+    return this.#prefix;
+  }
+
   /** The COPY column list matching the lines: `"_sluice_run_id", …, "col", …`. */
   static copyColumns(columns: readonly EncoderColumn[], quote: (name: string) => string): string {
     return ['_sluice_run_id', '_sluice_source_id', '_sluice_row_number', ...columns.map((c) => c.name)].map(quote).join(', ');

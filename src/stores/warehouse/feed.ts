@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CopyBytes } from './copy-bytes.js';
 import { rejectedLine, safeCopyText, type RowEncoder } from './copy-text.js';
-import type { LoadBatch } from './warehouse.schema.js';
+import type { EncodedBatch, LoadBatch } from './warehouse.schema.js';
 
 /**
  * Batches → COPY text, for the loaded rows and for the rejected ones.
@@ -76,7 +76,7 @@ export class RejectedSink {
  * up to be written (a connection runs one COPY at a time).
  */
 export class BatchFeed {
-  readonly #input: AsyncIterator<LoadBatch>;
+  readonly #input: AsyncIterator<EncodedBatch>;
   readonly #encoder: RowEncoder;
   readonly #rejects: RejectedSink;
   #batch: LoadBatch | null = null;
@@ -88,7 +88,7 @@ export class BatchFeed {
   /** Rows turned into COPY lines. */
   encoded = 0;
 
-  constructor(input: AsyncIterable<LoadBatch>, encoder: RowEncoder, rejects: RejectedSink) {
+  constructor(input: AsyncIterable<EncodedBatch>, encoder: RowEncoder, rejects: RejectedSink) {
     this.#input = input[Symbol.asyncIterator]();
     this.#encoder = encoder;
     this.#rejects = rejects;
@@ -118,15 +118,17 @@ export class BatchFeed {
     return written;
   }
 
-  #take(batch: LoadBatch): void {
+  #take(batch: EncodedBatch): void {
     if (!Array.isArray(batch?.rows) || !Array.isArray(batch.rejected)) throw new Error('a load batch needs rows and rejected arrays');
+    const copied = batch.copy?.rows ?? 0;
+    if (!Number.isInteger(copied) || copied < 0) throw new Error('copy.rows must count the lines of copy.chunks');
     const numbers = batch.rowNumbers;
     if (numbers !== undefined && (numbers.length !== batch.rows.length || !numbers.every(validRowNumber))) {
       throw new Error('rowNumbers must hold one row number (0 to 2^31-1) per row');
     }
     this.#batch = batch;
     this.#index = 0;
-    this.received += batch.rows.length + batch.rejected.length;
+    this.received += batch.rows.length + batch.rejected.length + copied;
     for (const r of batch.rejected) {
       this.#rejects.add(r.raw, r.field ?? null, String(r.reason), validRowNumber(r.rowNumber) ? r.rowNumber : null);
     }
@@ -144,6 +146,15 @@ export class BatchFeed {
           break;
         }
         this.#take(next.value);
+        const copy = next.value.copy;
+        if (copy !== undefined && copy.rows > 0) {
+          // Lines written for this load already: sent as they are, after the rows encoded before them.
+          this.#ordinal += copy.rows;
+          if (this.#ordinal > MAX_ROW_NUMBER) throw new Error('a load holds at most 2^31-1 rows');
+          if (out.size > 0) yield* out.take();
+          yield* copy.chunks;
+          this.encoded += copy.rows;
+        }
       }
       const batch = this.#batch!;
       const rows = batch.rows;

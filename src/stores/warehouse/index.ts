@@ -3,7 +3,9 @@
  * and evolved from a schema, loaded with COPY, read by the Data API.
  * See README.md.
  */
-export { createWarehouse, type Warehouse, type WarehouseOptions } from './warehouse.js';
+export { createWarehouse, loadEncoded, type Warehouse, type WarehouseOptions } from './warehouse.js';
+export { CopyBytes } from './copy-bytes.js';
+export { encodeValue } from './copy-text.js';
 export {
   LoadOptions,
   LoadRejectedRow,
@@ -12,6 +14,8 @@ export {
   RowsOptions,
   TableSummary,
   WriteMode,
+  type CopyTarget,
+  type EncodedBatch,
   type EnsureTableOptions,
   type LoadBatch,
   type LoadResult,

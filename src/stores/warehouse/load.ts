@@ -24,7 +24,7 @@ import { BatchFeed, KeyedMutex, RejectedSink, Spool } from './feed.js';
 import { checkColumnName, checkTableName, qualify, quoteIdent, rejectedTableName } from './identifiers.js';
 import type { Locations } from './locations.js';
 import { describeColumns, readMetadata, writeMetadata } from './metadata.js';
-import { LoadOptions, type LoadBatch, type LoadResult, type TableDefinition, type WriteMode } from './warehouse.schema.js';
+import { LoadOptions, type CopyTarget, type EncodedBatch, type LoadBatch, type LoadResult, type TableDefinition, type WriteMode } from './warehouse.schema.js';
 
 /**
  * Creating and evolving tables, and loading batches into them.
@@ -237,9 +237,19 @@ async function swapIn(tx: Queryable, schema: string, swap: string, table: string
   if (primaryKey !== null) await tx.query(`ALTER INDEX ${qualify(schema, from.primaryKey)} RENAME TO ${quoteIdent(to.primaryKey)}`);
 }
 
+/**
+ * Where a load's batches come from: an iterable, or (`loadEncoded`) a
+ * function that opens them once the COPY lines' shape is known.
+ */
+export type LoadSource = AsyncIterable<LoadBatch> | ((target: CopyTarget) => AsyncIterable<EncodedBatch>);
+
+function openSource(source: LoadSource, columns: readonly EncoderColumn[], primaryKey: readonly string[] | null, encoder: RowEncoder): AsyncIterable<EncodedBatch> {
+  return typeof source === 'function' ? source({ columns, primaryKey, linePrefix: encoder.linePrefix }) : source;
+}
+
 /** The rows of a load, still to be read (server) or already encoded to a spool (embedded). */
 type Rows =
-  | { kind: 'stream'; batches: AsyncIterable<LoadBatch> }
+  | { kind: 'stream'; batches: LoadSource }
   | { kind: 'spool'; spool: Spool; feed: BatchFeed; rejects: RejectedSink; columns: EncoderColumn[]; primaryKey: string[] | null };
 
 /** `load`: see Warehouse.load. */
@@ -247,7 +257,7 @@ export async function loadTable(
   ctx: WarehouseContext,
   orgId: string,
   tableInput: string,
-  batches: AsyncIterable<LoadBatch>,
+  batches: LoadSource,
   input: LoadOptions,
 ): Promise<LoadResult> {
   const table = checkTableName(tableInput);
@@ -264,7 +274,7 @@ export async function loadTable(
     try {
       const rejects = new RejectedSink(spool.writeRejected, options.runId, options.sourceId);
       const encoder = new RowEncoder(shape.columns, { runId: options.runId, sourceId: options.sourceId, primaryKey: shape.primaryKey });
-      const feed = new BatchFeed(batches, encoder, rejects);
+      const feed = new BatchFeed(openSource(batches, shape.columns, shape.primaryKey, encoder), encoder, rejects);
       await feed.run(spool.writeRows);
       await rejects.flush();
       await spool.finish();
@@ -334,7 +344,7 @@ async function loadInTransaction(
     if (input.kind === 'stream') {
       rejects = new RejectedSink((text) => tx.copyFrom(copyRejected, text), options.runId, options.sourceId);
       const encoder = new RowEncoder(columns, { runId: options.runId, sourceId: options.sourceId, primaryKey });
-      feed = new BatchFeed(input.batches, encoder, rejects);
+      feed = new BatchFeed(openSource(input.batches, columns, primaryKey, encoder), encoder, rejects);
       loaded = (await feed.run((text) => tx.copyFrom(copyRows, text)))!;
     } else {
       ({ feed, rejects } = input);

@@ -27,6 +27,25 @@ export interface LoadBatch {
   rowNumbers?: readonly number[] | undefined;
 }
 
+/**
+ * A batch whose rows may partly be written already as COPY lines for the
+ * load's CopyTarget (see `loadEncoded`): `copy.chunks` hold `copy.rows`
+ * whole lines, loaded as they are, besides the batch's ordinary rows.
+ */
+export interface EncodedBatch extends LoadBatch {
+  copy?: { chunks: readonly Uint8Array[]; rows: number } | undefined;
+}
+
+/** What COPY lines written outside the loader must look like (see `loadEncoded`). */
+export interface CopyTarget {
+  /** The load's columns in line order, with their types in the table (which may be wider than the load's schema). */
+  columns: readonly { name: string; type: ColumnType }[];
+  /** The table's key; a line must not leave a key column null. */
+  primaryKey: readonly string[] | null;
+  /** How each line starts: run id and source id (escaped), each followed by a tab; then the row number, and a tab before each column's field. */
+  linePrefix: Buffer;
+}
+
 export const LoadOptions = z.object({
   writeMode: WriteMode,
   /** Columns of the key; required for upsert unless the table already has one. */

@@ -8,6 +8,8 @@ import { ensureTable, loadTable, type WarehouseContext } from './load.js';
 import { Locations } from './locations.js';
 import { listTables, readRejected, readRows } from './read.js';
 import type {
+  CopyTarget,
+  EncodedBatch,
   EnsureTableOptions,
   LoadBatch,
   LoadOptions,
@@ -88,6 +90,11 @@ class PostgresWarehouse implements Warehouse {
     return loadTable(this.#ctx, checkOrgId(orgId), table, batches, options);
   }
 
+  /** See `loadEncoded`. */
+  async loadEncoded(orgId: string, table: string, open: (target: CopyTarget) => AsyncIterable<EncodedBatch>, options: LoadOptions): Promise<LoadResult> {
+    return loadTable(this.#ctx, checkOrgId(orgId), table, open, options);
+  }
+
   async listTables(orgId: string): Promise<TableSummary[]> {
     return listTables(this.#ctx, orgId);
   }
@@ -108,4 +115,25 @@ class PostgresWarehouse implements Warehouse {
 /** The warehouse for the configured database: per-organisation databases on a server, schemas when embedded. */
 export function createWarehouse(options: WarehouseOptions): Warehouse {
   return new PostgresWarehouse(options);
+}
+
+/**
+ * `Warehouse.load` for sources that write some rows as COPY lines
+ * themselves (src/ingest/fast): `open` is called once the load knows the
+ * lines' shape (the table's columns and types, its key, the line prefix),
+ * inside the load's transaction on a server; its batches may carry such
+ * lines (`EncodedBatch.copy`) besides ordinary rows. Everything else is as
+ * `load`: one transaction, rejected rows kept, loaded + rejected = received.
+ * A warehouse not made by `createWarehouse` gets `open(null)`, whose batches
+ * must then be ordinary.
+ */
+export function loadEncoded(
+  warehouse: Warehouse,
+  orgId: string,
+  table: string,
+  open: (target: CopyTarget | null) => AsyncIterable<EncodedBatch>,
+  options: LoadOptions,
+): Promise<LoadResult> {
+  if (warehouse instanceof PostgresWarehouse) return warehouse.loadEncoded(orgId, table, open, options);
+  return warehouse.load(orgId, table, open(null), options);
 }
