@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { describeEachDatabase, dropWithRetries, TEST_DATABASE_URL } from './helpers/databases.js';
 import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import pg from 'pg';
 
@@ -50,7 +50,7 @@ describeEachDatabase('Data API', (fx) => {
     if (fx.kind === 'postgres' && TEST_DATABASE_URL) {
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
-      for (const org of [orgA, orgB]) await admin.query(`DROP DATABASE IF EXISTS "orgdata_${org}" WITH (FORCE)`);
+      for (const org of [orgA, orgB]) await dropWithRetries(admin, `orgdata_${org}`);
       await admin.end();
     }
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FieldMapping } from '../mapping/index.js';
 
 export const FileStatus = z.enum(['uploaded', 'landed', 'loaded', 'failed']);
 export type FileStatus = z.infer<typeof FileStatus>;
@@ -20,6 +21,10 @@ export const FileRecord = z.object({
   rowsRejected: z.number().int().nullable().describe('Rows rejected in all: by the reader and by typing'),
   ingestRunId: z.string().nullable(),
   loadRunId: z.string().nullable(),
+  fieldMappings: z
+    .array(FieldMapping)
+    .nullable()
+    .describe('The columns inferred while the file was landed: source field, column name and type'),
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Database } from '../db/index.js';
 import { iso, isUniqueViolation } from '../db/index.js';
 import { notFound, UserError } from '../errors/index.js';
+import type { FieldMappingInput } from '../mapping/index.js';
 import type { FileRecord, FileStatus } from './files.schema.js';
 
 interface FileRow {
@@ -27,6 +28,7 @@ interface FileRow {
   rows_rejected: string | number | null;
   ingest_run_id: string | null;
   load_run_id: string | null;
+  field_mappings: FieldMappingInput[] | null;
   error: string | null;
   created_at: Date;
   updated_at: Date;
@@ -51,6 +53,7 @@ const view = (r: FileRow): FileRecord => ({
   rowsRejected: n(r.rows_rejected),
   ingestRunId: r.ingest_run_id,
   loadRunId: r.load_run_id,
+  fieldMappings: r.field_mappings ? r.field_mappings.map((m) => ({ source: m.source, target: m.target, type: m.type ?? 'string', required: m.required ?? false })) : null,
   error: r.error,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
@@ -184,11 +187,12 @@ export class FilesService {
     await this.db.query(`UPDATE files SET ${kind === 'ingest' ? 'ingest_run_id' : 'load_run_id'} = $3, updated_at = now() WHERE org_id = $1 AND id = $2`, [orgId, id, runId]);
   }
 
-  async markLanded(orgId: string, id: string, counts: { format: string | null; rowsRead: number; records: number; rejected: number }): Promise<void> {
+  async markLanded(orgId: string, id: string, counts: { format: string | null; rowsRead: number; records: number; rejected: number; fieldMappings?: FieldMappingInput[] | undefined }): Promise<void> {
     await this.db.query(
-      `UPDATE files SET status = CASE WHEN status = 'loaded' THEN status ELSE 'landed' END, format = $3, rows_read = $4, records = $5, rejected = $6, error = NULL, updated_at = now()
+      `UPDATE files SET status = CASE WHEN status = 'loaded' THEN status ELSE 'landed' END, format = $3, rows_read = $4, records = $5, rejected = $6,
+              field_mappings = COALESCE($7::jsonb, field_mappings), error = NULL, updated_at = now()
         WHERE org_id = $1 AND id = $2`,
-      [orgId, id, counts.format, counts.rowsRead, counts.records, counts.rejected],
+      [orgId, id, counts.format, counts.rowsRead, counts.records, counts.rejected, counts.fieldMappings ? JSON.stringify(counts.fieldMappings) : null],
     );
   }
 

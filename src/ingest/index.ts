@@ -7,3 +7,5 @@
 export { landInRaw, type LandResult } from './land.js';
 export { toLoadBatches, type SourceBatch } from './map.js';
 export { loadFromRaw, type LoadFromRawOptions, type LoadFromRawResult } from './load-from-raw.js';
+export { FILE_SAMPLE_ROWS, inferFileMappings, pathFor } from './file-schema.js';
+export { wrapRejection, unwrapRejection, RAW_REJECTION_KEY } from './raw-rejection.js';

@@ -1,6 +1,7 @@
 import { UserError } from '../errors/index.js';
 import { ColumnNamer, createMapper, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
 import { ColumnProfile } from './tolerant-schema.js';
+import { pathFor } from './file-schema.js';
 import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
 import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
@@ -115,5 +116,3 @@ async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<F
   return [...profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
 }
 
-/** A JSONPath to a top-level key, whatever characters it holds. */
-const pathFor = (key: string) => `$['${key.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}']`;

@@ -1,4 +1,8 @@
-import { readFile } from '../connectors/file/index.js';
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { landFileFast } from '../ingest/fast/index.js';
+import { inferFileMappings } from '../ingest/index.js';
+import type { FieldMappingInput } from '../mapping/index.js';
 import type { PipelineDefinition, TaskContext } from '../engine/index.js';
 import { UserError } from '../errors/index.js';
 import { wrapRejection } from '../ingest/raw-rejection.js';
@@ -17,6 +21,24 @@ export interface OrgConf {
   file_id?: string;
   user_id?: string | null;
   triggered_by?: string;
+}
+
+/** Passes a stream through, telling `onBytes` how many bytes went by (at most every 64 KiB). */
+function countBytes(stream: Readable, onBytes: (bytes: number) => void): Readable {
+  let bytes = 0;
+  let told = 0;
+  return stream.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (bytes - told >= 65_536) {
+          told = bytes;
+          onBytes(bytes);
+        }
+        done(null, chunk);
+      },
+    }),
+  );
 }
 
 /** Reads and checks the conf: its org must be the run's (a conf cannot reach into another organisation). */
@@ -69,36 +91,34 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
           const conf = orgConf(ctx, true);
           const { path, name, size } = ctx.upstreamOutput('validate_file') as { path: string; name: string; size: number };
           const source = { kind: 'file' as const, id: conf.file_id! };
-          const reader = readFile(path, { filename: name });
-          let records = 0;
-          let rejected = 0;
-          let lastLog = Date.now();
           try {
-            for await (const batch of reader) {
-              ctx.signal.throwIfAborted();
-              const rows = [...batch.records.map((r) => ({ rowNumber: r.rowNumber, data: r.data as unknown })), ...batch.rejected.map((r) => ({ rowNumber: r.rowNumber, data: wrapRejection(r) as unknown }))];
-              if (rows.length > 0) await deps.raw.writeBatch(ctx.orgId, conf.table, source, rows);
-              records += batch.records.length;
-              rejected += batch.rejected.length;
-              ctx.progress({ rows: records + rejected, bytes: reader.summary.bytes, totalBytes: size });
-              if (Date.now() - lastLog > 5000) {
-                lastLog = Date.now();
-                ctx.log.info(`landed ${records + rejected} rows so far`, { records, rejected, bytes: reader.summary.bytes });
-              }
-            }
+            // The columns first, from the first rows; then every row into the raw store, plain CSV rows without a record object each.
+            const { mappings } = await inferFileMappings(path, { filename: name });
+            ctx.log.info(`columns: ${mappings.map((m) => `${m.target} ${m.type}`).join(', ') || 'none'}`);
+            let rejected = 0;
+            const counted = countBytes(createReadStream(path), (bytes) => ctx.progress({ bytes, totalBytes: size }));
+            const landed = await landFileFast(deps.raw, ctx.orgId, conf.table, source, counted, {
+              read: { filename: name },
+              signal: ctx.signal,
+              // Rows the reader cannot read land too, wrapped with their reason, so the load keeps them in <table>__rejected.
+              onRejected: async (rows) => {
+                rejected += rows.length;
+                await deps.raw.writeBatch(ctx.orgId, conf.table, source, rows.map((r) => ({ rowNumber: r.rowNumber, data: wrapRejection(r) })));
+              },
+            });
+            const summary = landed.summary;
+            for (const note of summary.notes) ctx.log.warn(note);
+            ctx.log.info(`landed ${summary.rowsRead} rows of a ${summary.format} file: ${summary.records} records, ${rejected} rejected by the reader`);
+            return {
+              rowsIn: summary.rowsRead,
+              rowsOut: summary.records,
+              rowsRejected: rejected,
+              output: { format: summary.format, rowsRead: summary.rowsRead, records: summary.records, rejected, delimiter: summary.delimiter, hasHeader: summary.hasHeader, fieldMappings: mappings },
+            };
           } catch (error) {
             await deps.files.markFailed(ctx.orgId, conf.file_id!, error instanceof Error ? error.message : String(error));
             throw error;
           }
-          const summary = reader.summary;
-          for (const note of summary.notes) ctx.log.warn(note);
-          ctx.log.info(`landed ${summary.rowsRead} rows of a ${summary.format} file: ${records} records, ${rejected} rejected by the reader`);
-          return {
-            rowsIn: summary.rowsRead,
-            rowsOut: records,
-            rowsRejected: rejected,
-            output: { format: summary.format, rowsRead: summary.rowsRead, records, rejected, delimiter: summary.delimiter, hasHeader: summary.hasHeader },
-          };
         },
       },
       {
@@ -107,7 +127,7 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
         timeoutMs: 5 * 60_000,
         async run(ctx) {
           const conf = orgConf(ctx, true);
-          const landed = ctx.upstreamOutput('land_raw') as { format: string | null; rowsRead: number; records: number; rejected: number };
+          const landed = ctx.upstreamOutput('land_raw') as { format: string | null; rowsRead: number; records: number; rejected: number; fieldMappings: FieldMappingInput[] };
           await deps.files.markLanded(ctx.orgId, conf.file_id!, landed);
           return { output: { status: 'landed' } };
         },

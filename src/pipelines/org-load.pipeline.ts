@@ -1,4 +1,5 @@
 import type { PipelineDefinition } from '../engine/index.js';
+import { loadRawFast } from '../ingest/fast/index.js';
 import { loadFromRaw } from '../ingest/index.js';
 import { measureTable } from '../quality/index.js';
 import type { PipelineDeps } from './deps.js';
@@ -37,18 +38,35 @@ export function orgLoadPipeline(deps: PipelineDeps): PipelineDefinition {
           let watermark = settings.loadedWatermark;
           const done: { fileId: string; loaded: number; rejected: number }[] = [];
           for (const file of files) {
-            const result = await loadFromRaw(deps.raw, deps.warehouse, {
-              orgId: ctx.orgId,
-              table: conf.table,
-              source: { kind: 'file', id: file.fileId },
-              mappings: [],
-              textValues: file.format === 'csv' || file.format === 'tsv',
-              writeMode: settings.writeMode,
-              primaryKey: settings.primaryKey ?? undefined,
-              runId: ctx.runId,
-              sourceId: file.fileId,
-              signal: ctx.signal,
-            });
+            const source = { kind: 'file' as const, id: file.fileId };
+            const highWatermark = await deps.raw.highWatermark(ctx.orgId, conf.table);
+            // Columns inferred when the file was landed: one pass over the raw rows, plain rows straight to COPY.
+            const result = file.fieldMappings?.length
+              ? {
+                  ...(await loadRawFast(deps.raw, deps.warehouse, ctx.orgId, conf.table, {
+                    mappings: file.fieldMappings,
+                    source,
+                    toWatermark: highWatermark,
+                    writeMode: settings.writeMode,
+                    primaryKey: settings.primaryKey ?? undefined,
+                    runId: ctx.runId,
+                    sourceId: file.fileId,
+                    signal: ctx.signal,
+                  })),
+                  highWatermark,
+                }
+              : await loadFromRaw(deps.raw, deps.warehouse, {
+                  orgId: ctx.orgId,
+                  table: conf.table,
+                  source,
+                  mappings: [],
+                  textValues: file.format === 'csv' || file.format === 'tsv',
+                  writeMode: settings.writeMode,
+                  primaryKey: settings.primaryKey ?? undefined,
+                  runId: ctx.runId,
+                  sourceId: file.fileId,
+                  signal: ctx.signal,
+                });
             await deps.files.markLoaded(ctx.orgId, file.fileId, { loaded: result.loaded, rejected: result.rejected, runId: ctx.runId });
             received += result.received;
             loaded += result.loaded;

@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services.js';
 import { SecretBox } from '../../src/secrets/index.js';
+import { dropWithRetries } from './databases.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -92,7 +93,7 @@ async function dropWarehouseDatabases(url: string, prefix: string): Promise<void
   await admin.connect();
   try {
     const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
-    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname.replaceAll('"', '""')}" WITH (FORCE)`);
+    for (const { datname } of rows) await dropWithRetries(admin, datname);
   } finally {
     await admin.end();
   }

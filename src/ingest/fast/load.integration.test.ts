@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase, TEST_DATABASE_URL } from '../../../test/helpers/databases.js';
+import { describeEachDatabase, dropWithRetries, TEST_DATABASE_URL } from '../../../test/helpers/databases.js';
 import { readFile } from '../../connectors/file/index.js';
 import { createMapper, type FieldMappingInput } from '../../mapping/index.js';
 import { PostgresRawStore, type RawSource } from '../../stores/raw/index.js';
@@ -89,7 +89,7 @@ describeEachDatabase('fast ingest path', (fx) => {
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
       try {
-        await admin.query(`DROP DATABASE IF EXISTS "orgdata_${org}" WITH (FORCE)`);
+        await dropWithRetries(admin, `orgdata_${org}`);
       } finally {
         await admin.end();
       }

@@ -1,5 +1,6 @@
 import { readFileWithSink, type FileReadSummary, type FileRejection, type FileSource, type ReadFileOptions } from '../../connectors/file/index.js';
 import { UserError } from '../../errors/index.js';
+import { unwrapRejection } from '../raw-rejection.js';
 import { createMapper, type FieldMappingInput, type Mapper } from '../../mapping/index.js';
 import { loadEncoded, type CopyTarget, type EncodedBatch, type LoadOptions, type LoadRejectedRow, type LoadResult, type Warehouse } from '../../stores/warehouse/index.js';
 import { PostgresRawStore, WRITE_CHUNK, type RawSource, type RawStore } from '../../stores/raw/index.js';
@@ -47,6 +48,12 @@ export async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T
 
 /** Adds the records the fast path declined, mapped the ordinary way, to a batch. */
 function mapInto(mapper: Mapper, record: { rowNumber: number; data: unknown }, batch: { rows: Record<string, unknown>[]; rowNumbers: number[]; rejected: LoadRejectedRow[] }): void {
+  // A row the file reader rejected, carried through the raw store with its reason (src/ingest/raw-rejection.ts).
+  const readerRejection = unwrapRejection(record.data);
+  if (readerRejection) {
+    batch.rejected.push({ ...readerRejection, rowNumber: record.rowNumber });
+    return;
+  }
   const result = mapper.map(record.data);
   if (result.ok) {
     batch.rows.push(result.row);
@@ -128,7 +135,7 @@ export async function loadRecordsFast(
       signal?.throwIfAborted();
       const out = { rows: [] as Record<string, unknown>[], rowNumbers: [] as number[], rejected: rejectedOf(batch) };
       for (const record of batch.records) {
-        if (!encoder.encode(record.data, record.rowNumber)) mapInto(mapper, record, out);
+        if (unwrapRejection(record.data) || !encoder.encode(record.data, record.rowNumber)) mapInto(mapper, record, out);
       }
       yield { ...out, copy: encoder.take() };
     }
@@ -265,7 +272,7 @@ export async function loadRawFast(
         const data = JSON.parse(segment.json) as unknown[];
         for (let i = segment.skip; i < data.length; i++) {
           const record = { rowNumber: segment.rowNumbers[i]!, data: data[i] };
-          if (!records.encode(record.data, record.rowNumber)) mapInto(mapper, record, out);
+          if (unwrapRejection(record.data) || !records.encode(record.data, record.rowNumber)) mapInto(mapper, record, out);
         }
       }
       const a = segments.take();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase, TEST_DATABASE_URL } from '../../../test/helpers/databases.js';
+import { describeEachDatabase, dropWithRetries, TEST_DATABASE_URL } from '../../../test/helpers/databases.js';
 import type { SchemaColumn } from '../../mapping/index.js';
 import { createWarehouse, type LoadBatch, type LoadOptions, type Warehouse } from './index.js';
 
@@ -13,22 +13,6 @@ const col = (name: string, type: SchemaColumn['type'], nullable = true): SchemaC
 
 async function* batchesOf(...batches: LoadBatch[]): AsyncGenerator<LoadBatch> {
   for (const batch of batches) yield batch;
-}
-
-/**
- * DROP DATABASE … WITH (FORCE), retried while an autovacuum worker (which a
- * role without pg_signal_backend may not terminate) is busy in it.
- */
-async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== '42501' || attempt >= 60) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
 }
 
 const rowsOnly = (...rows: Record<string, unknown>[]): AsyncGenerator<LoadBatch> => batchesOf({ rows, rejected: [] });
@@ -68,7 +52,7 @@ describeEachDatabase('Warehouse', (fx) => {
       const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await admin.connect();
       try {
-        for (const id of [orgA, orgB, orgC]) await dropDatabase(admin, `orgdata_${id}`);
+        for (const id of [orgA, orgB, orgC]) await dropWithRetries(admin, `orgdata_${id}`);
       } finally {
         await admin.end();
       }
