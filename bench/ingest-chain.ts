@@ -52,6 +52,13 @@ function startSluice(env: NodeJS.ProcessEnv, cwd: string): Promise<Started> {
   });
 }
 
+/** Current resident set of a process (Linux), in bytes. */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : 0;
+}
+
 /** Peak resident set of a process so far (Linux), in bytes. */
 async function peakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -133,6 +140,13 @@ async function main(): Promise<void> {
 
     let uploadSeconds = 0;
     const breakdown: string[] = [];
+    // The server's RSS per phase of the chain (which task was running), sampled every 100 ms.
+    let phase = 'upload';
+    const phasePeaks = new Map<string, number>();
+    const pid = sluice.child.pid!;
+    const sampler = setInterval(() => {
+      void rss(pid).then((bytes) => phasePeaks.set(phase, Math.max(phasePeaks.get(phase) ?? 0, bytes)));
+    }, 100);
     const chain = await measure(async () => {
       const uploadStarted = Date.now();
       const form = new FormData();
@@ -141,16 +155,19 @@ async function main(): Promise<void> {
       form.set('file', await openAsBlob(file), 'bench.csv');
       const uploaded = await api<{ dag_run_id: string }>(`${base}/api/files/`, token, { method: 'POST', body: form });
       uploadSeconds = (Date.now() - uploadStarted) / 1000;
+      phase = 'ingest run';
       const ingest = await waitForRun(base, token, 'enhanced_org_aware_ingest_dag', uploaded.dag_run_id);
       if (ingest.state !== 'success') throw new Error(`ingest ${ingest.state}: ${JSON.stringify(ingest.tasks)}`);
       const runs = await api<{ dag_runs: { dag_run_id: string; conf: Record<string, unknown> }[] }>(`${base}/api/airflow/status/enhanced_mongo_to_postgres_dag/`, token);
       const loadRun = runs.dag_runs.find((r) => r.conf.upstream_run_id === uploaded.dag_run_id);
       if (!loadRun) throw new Error('the ingest run triggered no load run');
+      phase = 'load run';
       const load = await waitForRun(base, token, 'enhanced_mongo_to_postgres_dag', loadRun.dag_run_id);
       if (load.state !== 'success') throw new Error(`load ${load.state}: ${JSON.stringify(load.tasks)}`);
       for (const run of [ingest, load]) breakdown.push(run.tasks.map((t) => `${t.task_id} ${span(t.start_date, t.end_date)} s`).join(', '));
       return load.tasks.find((t) => t.task_id === 'load_to_postgres')!;
     });
+    clearInterval(sampler);
     const peak = await peakRss(sluice.child.pid!);
     if (chain.value.rows_out !== totalRows) throw new Error(`loaded ${chain.value.rows_out} of ${totalRows} rows (${chain.value.rows_rejected} rejected)`);
 
@@ -162,6 +179,7 @@ async function main(): Promise<void> {
     console.log(`upload (streamed to disk, hashed) ${uploadSeconds.toFixed(2)} s`);
     console.log(`ingest run: ${breakdown[0]}`);
     console.log(`load run:   ${breakdown[1]}`);
+    console.log(`RSS of sluice, highest sample per phase: ${[...phasePeaks].map(([k, v]) => `${k} ${mb(v)}`).join(', ')}`);
   } finally {
     if (sluice) {
       sluice.child.kill('SIGTERM');
