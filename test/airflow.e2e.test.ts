@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, PostgresDatabase, type Database } from '../src/db/index.js';
 import type { RunView } from '../src/engine/index.js';
 import { AirflowOrchestrator } from '../src/orchestrators/index.js';
+import { orchestratorConformance, type OrchestratorFixture } from '../src/orchestrators/orchestrator.conformance.js';
 import { dagFileName } from '../src/orchestrators/airflow/dag-files.js';
 import type { DagRun, Schedule } from '../src/runs/index.js';
 import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
@@ -77,6 +78,18 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
     await db?.close();
     await server?.drop();
   }, 60_000);
+
+  describe('orchestrator conformance: airflow', () => {
+    const connectionId = `af-conf-${unique}`;
+    let fixture: OrchestratorFixture;
+    beforeAll(async () => {
+      dagIds.push(`etl_workflow_${connectionId}`);
+      await t.services.orgs.create({ id: `af-other-${unique}` });
+      await t.services.connections.create('default', { id: connectionId, name: 'Users', apiConfig: { baseUrl: `${api.url}/users` }, destination: { table: 'af_conformance' } }, { type: 'system', id: 'test' });
+      fixture = { orchestrator: airflow, services: t.services, orgId: 'default', otherOrgId: `af-other-${unique}`, connectionId, table: 'af_conformance', runTimeoutMs: 180_000 };
+    });
+    orchestratorConformance(() => fixture, { testTimeoutMs: 240_000 });
+  });
 
   it('answers health and orchestrator "airflow"', async () => {
     expect(airflow).toBeInstanceOf(AirflowOrchestrator);
