@@ -47,3 +47,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * The python of the Airflow 2.11 venv (.ci/airflow/setup-airflow2.sh), for
+ * parsing DAG files with a real Airflow 2 DagBag; mandatory in CI.
+ */
+export const AIRFLOW2_PYTHON: string | undefined = process.env.AIRFLOW2_PYTHON;
+if (!AIRFLOW2_PYTHON && process.env.CI) throw new Error('AIRFLOW2_PYTHON must be set in CI (.ci/airflow/setup-airflow2.sh)');
+
+/** PATH and HOME for a child process that should see nothing else of this environment. */
+export const basicEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPipelineRegistry, type PipelineDeps } from '../../pipelines/index.js';
+import { AIRFLOW2_PYTHON, basicEnv } from '../../../test/helpers/airflow.js';
 import { DagFolder, dagSpecFor } from './dag-files.js';
 
 /**
@@ -12,8 +13,7 @@ import { DagFolder, dagSpecFor } from './dag-files.js';
  * Airflow service runs). Against Airflow 3.3 they are tested live in
  * test/airflow.e2e.test.ts.
  */
-const python = process.env.AIRFLOW2_PYTHON;
-if (!python && process.env.CI) throw new Error('AIRFLOW2_PYTHON must be set in CI (.ci/airflow/setup-airflow2.sh)');
+const python = AIRFLOW2_PYTHON;
 
 const PARSE = `
 import json, sys
@@ -38,7 +38,7 @@ describe.runIf(python)('DAG files on Airflow 2.x', () => {
     await folder.write(dagSpecFor(registry.get('enhanced_org_aware_ingest_dag')!, 'enhanced_org_aware_ingest_dag'));
     await folder.write(dagSpecFor(registry.get('enhanced_mongo_to_postgres_dag')!, 'enhanced_mongo_to_postgres_dag'));
     const out = execFileSync(python!, ['-c', PARSE, dags], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AIRFLOW_HOME: path.join(dir, 'home'), AIRFLOW__CORE__LOAD_EXAMPLES: 'False', AIRFLOW__CORE__DAGS_FOLDER: dags },
+      env: { ...basicEnv(), AIRFLOW_HOME: path.join(dir, 'home'), AIRFLOW__CORE__LOAD_EXAMPLES: 'False', AIRFLOW__CORE__DAGS_FOLDER: dags },
       timeout: 120_000,
     }).toString();
     const parsed = JSON.parse(out.trim().split('\n').at(-1)!) as {
