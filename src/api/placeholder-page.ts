@@ -1,6 +1,6 @@
 import { VERSION } from '../version.js';
 
-/** The page at `/` until the web app is built: says the server runs and where to go next. */
+/** The page at `/` while web/dist does not exist: says the server runs, how to build the web app, and where the API is. */
 export const placeholderPage = (): string => `<!doctype html>
 <html lang="en">
 <head>
@@ -15,7 +15,7 @@ export const placeholderPage = (): string => `<!doctype html>
 </head>
 <body>
   <h1>Sluice is running</h1>
-  <p>Version ${VERSION}. The web app is not part of this build yet; everything it will do is available through the API.</p>
+  <p>Version ${VERSION}. The web app is not built yet: run <code>npm run build</code> (or <code>npm start</code>, which builds it when missing) and reload this page. Meanwhile everything is available through the API.</p>
   <ul>
     <li><a href="/api/docs">API documentation</a> (try <code>POST /api/auth/login</code> with the admin email and password printed at start)</li>
     <li><a href="/api/health">Health</a></li>

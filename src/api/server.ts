@@ -31,7 +31,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { orgRoutes } from './routes/org.routes.js';
 import { tokensRoutes } from './routes/tokens.routes.js';
 import { usersRoutes } from './routes/users.routes.js';
-import { placeholderPage } from './placeholder-page.js';
+import { webPlugin } from './plugins/web.plugin.js';
 import './types.js';
 
 export interface ServerOptions {
@@ -122,7 +122,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.controlSecret) await app.register(controlRoutes, { services });
 
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(placeholderPage()));
+  // The web app (web/dist) at `/`, or the placeholder page until it is built.
+  await app.register(webPlugin);
 
   await app.ready();
   return app as unknown as FastifyInstance;

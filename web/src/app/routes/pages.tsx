@@ -1,0 +1,25 @@
+import { Anchor, Stack, Text, Title } from '@mantine/core';
+import { Link, useParams } from 'react-router';
+import { FilesPage } from '../../features/files';
+import { RunPage, RunsList } from '../../features/runs';
+import { TablePage, TablesList } from '../../features/tables';
+
+export const TablesRoute = () => <TablesList />;
+export const TableRoute = () => {
+  const { table = '' } = useParams();
+  return <TablePage key={table} name={table} />;
+};
+export const FilesRoute = () => <FilesPage />;
+export const RunsRoute = () => <RunsList />;
+export const RunRoute = () => {
+  const { runId = '' } = useParams();
+  return <RunPage key={runId} id={runId} />;
+};
+export const NotFoundRoute = () => (
+  <Stack>
+    <Title order={2}>Page not found</Title>
+    <Text>
+      There is nothing at this address. <Anchor component={Link} to="/">Back to the dashboard</Anchor>
+    </Text>
+  </Stack>
+);

@@ -1,0 +1,1 @@
+export { TableStatusGrid } from './components/table-status';

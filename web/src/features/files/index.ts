@@ -1,0 +1,2 @@
+export { FilesPage } from './components/files-page';
+export { UploadForm } from './components/upload-form';

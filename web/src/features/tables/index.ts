@@ -1,0 +1,2 @@
+export { TablesList } from './components/tables-list';
+export { TablePage } from './components/table-page';
