@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
+import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.SLUICE_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,15 +34,22 @@ describe('web app in chromium', { timeout: 120_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
+  // A third-party REST API on 127.0.0.1 for the connection builder; the server allows private addresses for it.
+  let fakeApi: FakeApi;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startSluice({ cwd, env: { SLUICE_ADMIN_PASSWORD: ADMIN.password, SLUICE_LOGIN_FAILURE_DELAY_MS: '0' } });
+    fakeApi = await startFakeApi();
+    server = await startSluice({
+      cwd,
+      env: { SLUICE_ADMIN_PASSWORD: ADMIN.password, SLUICE_LOGIN_FAILURE_DELAY_MS: '0', SLUICE_HTTP_ALLOW_PRIVATE: 'true' },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    await fakeApi?.close();
     rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -68,6 +76,17 @@ describe('web app in chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('Password').fill(who.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  };
+
+  /** A bearer token of `who`, for setting things up through the API. */
+  const tokenOf = async (who: { email: string; password: string }) => {
+    const login = await fetch(new URL('/api/auth/login', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(who),
+    });
+    expect(login.status, await login.clone().text()).toBe(200);
+    return ((await login.json()) as { token: string }).token;
   };
 
   it('shows the API error next to the login form on a wrong password', async () => {
@@ -128,6 +147,155 @@ describe('web app in chromium', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('table-card-orders').textContent()).toMatch(/29\s*rows/);
   });
 
+  it('builds a connection to a REST API, tests it, saves it, runs it and schedules it daily', async () => {
+    await logIn(ADMIN);
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByRole('heading', { name: /New connection/ }).waitFor();
+
+    await page.getByLabel(/^Name/).fill('Fake users');
+    await page.getByLabel(/^Id/).fill('fake-users');
+    await page.getByLabel(/^Base URL/).fill(`${fakeApi.url}/users`);
+    await page.getByLabel(/^Table/).fill('api_users');
+
+    // Test: the first records mapped, the inferred schema fills the mapping editor.
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    const records = page.getByTestId('preview-records');
+    await records.waitFor();
+    await expect.poll(() => records.locator('tbody tr').count()).toBe(23);
+    expect(await records.textContent()).toContain('user23@example.com');
+    await expect.poll(() => page.getByLabel('Source of mapping 1').inputValue()).toBe('$.id');
+    expect(await page.getByLabel('Type of mapping 1').inputValue()).toBe('integer');
+    await page.getByRole('tab', { name: 'Requests' }).click();
+    expect(await page.getByTestId('preview-requests').textContent()).toContain('/users');
+
+    // Save, then run it now: the run page, then the table's rows.
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/\/connections\/fake-users$/);
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await expect.poll(() => page.getByTestId('run-tasks').textContent(), { timeout: 60_000 }).toMatch(/success/i);
+    await expect.poll(() => page.locator('main').getByText('success', { exact: true }).first().isVisible(), { timeout: 60_000 }).toBe(true);
+
+    await page.getByRole('link', { name: 'Tables' }).click();
+    await page.getByRole('link', { name: 'api_users' }).click();
+    const rows = page.getByTestId('table-rows');
+    await rows.waitFor();
+    await expect.poll(() => rows.locator('tbody tr').count()).toBe(23);
+    expect(await rows.textContent()).toContain('user23@example.com');
+
+    // Schedule it daily: the plain-language description and the next five runs.
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByRole('link', { name: 'Fake users' }).click();
+    const schedule = page.getByTestId('schedule-editor');
+    await schedule.getByText('Not scheduled').waitFor();
+    await schedule.getByText('Daily', { exact: true }).click();
+    await schedule.getByRole('button', { name: 'Create schedule' }).click();
+    const nextRuns = page.getByTestId('schedule-next-runs');
+    await nextRuns.waitFor();
+    expect(await nextRuns.locator('li').count()).toBe(5);
+    expect((await page.getByTestId('schedule-description').textContent())?.length).toBeGreaterThan(0);
+    await schedule.getByRole('button', { name: 'Pause' }).waitFor();
+
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    await page.getByTestId('schedules-list').getByRole('link', { name: 'fake-users' }).waitFor();
+    await page.getByRole('link', { name: 'fake-users' }).click();
+    await page.getByTestId('schedule-next-runs').waitFor();
+  });
+
+  it('shows a viewer the connection and its schedule but no Test, Save, Run now or Delete', async () => {
+    // Uses the connection and schedule the test above made.
+    const viewer = { email: 'connections-viewer@sluice.local', password: 'viewer-password-2' };
+    const created = await fetch(new URL('/api/users', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(ADMIN)}` },
+      body: JSON.stringify({ ...viewer, role: 'viewer' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+
+    await logIn(viewer);
+    await expect.poll(() => page.getByTestId('session-role').textContent()).toBe('viewer');
+    await page.getByRole('link', { name: 'Connections' }).click();
+    await page.getByTestId('connections-list').waitFor();
+    expect(await page.getByRole('link', { name: 'New connection' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Fake users' }).click();
+    await page.getByTestId('schedule-next-runs').waitFor();
+    expect(await page.getByLabel(/^Base URL/).inputValue()).toContain('/users');
+    for (const name of ['Test', 'Save changes', 'Run now', 'Delete', 'Create schedule', 'Save schedule', 'Pause', 'Delete schedule']) {
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
+  });
+
+  it('creates an API token in Settings, shows it once, and lists its creation in the audit trail', async () => {
+    await logIn(ADMIN);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('tab', { name: 'API tokens' }).click();
+    await page.getByLabel('Name').fill('e2e-script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+
+    const dialog = page.getByRole('dialog', { name: 'Your new API token' });
+    await dialog.waitFor();
+    const secret = ((await page.getByTestId('secret-once').textContent()) ?? '').trim();
+    expect(secret.length).toBeGreaterThan(20);
+    await dialog.getByRole('button', { name: 'Copy' }).waitFor();
+    // The token works: the API takes it.
+    const me = await fetch(new URL('/api/auth/me', server.url), { headers: { authorization: `Bearer ${secret}` } });
+    expect(me.status).toBe(200);
+
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const tokens = page.getByTestId('tokens');
+    await expect.poll(() => tokens.textContent()).toContain('e2e-script');
+    expect(await page.locator('body').textContent()).not.toContain(secret);
+    // Never again, not even after a reload.
+    await page.reload();
+    await page.getByTestId('tokens').waitFor();
+    expect(await page.locator('body').textContent()).not.toContain(secret);
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    const events = page.getByTestId('audit-events');
+    await events.getByRole('row', { name: /token\.create/ }).first().waitFor();
+    await page.getByRole('textbox', { name: 'Action' }).fill('token.');
+    await expect.poll(async () => (await events.locator('tbody tr').allTextContents()).every((row) => row.includes('token.'))).toBe(true);
+    expect(await events.getByRole('row', { name: /token\.create.*success/ }).count()).toBeGreaterThan(0);
+  });
+
+  it('shows a run as a DAG graph coloured by task state, whose nodes pick the logs', async () => {
+    const token = await tokenOf(ADMIN);
+    const form = new FormData();
+    form.append('table', 'graph_demo');
+    form.append('file', new Blob(['id,name\n1,a\n2,b\n'], { type: 'text/csv' }), 'graph_demo.csv');
+    const uploaded = await fetch(new URL('/api/files/', server.url), { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(201);
+    const { dag_run_id: runId } = (await uploaded.json()) as { dag_run_id: string };
+
+    await logIn(ADMIN);
+    await page.goto(new URL(`/runs/${encodeURIComponent(runId)}`, server.url).toString());
+    const graph = page.getByTestId('run-graph');
+    await graph.waitFor();
+    const nodes = graph.locator('[data-testid^="dag-node-"]');
+    const tasks = page.getByTestId('run-tasks').locator('tbody tr');
+    await expect.poll(() => nodes.count()).toBeGreaterThan(1);
+    expect(await nodes.count()).toBe(await tasks.count());
+    // Live: the graph follows the run to its end, every node green.
+    await expect.poll(async () => (await nodes.evaluateAll((els) => els.map((e) => e.getAttribute('data-color')))).every((c) => c === 'green'), { timeout: 60_000 }).toBe(true);
+    expect(await graph.locator('.react-flow__edge').count()).toBeGreaterThan(0);
+
+    const first = nodes.first();
+    const taskId = ((await first.getAttribute('data-testid')) ?? '').replace('dag-node-', '');
+    await first.click();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Task', exact: true }).inputValue()).toBe(taskId);
+    await expect.poll(() => page.getByTestId('run-logs').textContent()).toContain(`[${taskId}#`);
+
+    // The table page charts the rows each load run of the table brought.
+    await page.goto(new URL('/tables/graph_demo', server.url).toString());
+    const chart = page.getByTestId('load-history');
+    await chart.locator('.recharts-bar-rectangle').first().waitFor({ timeout: 60_000 });
+    expect(await chart.textContent()).toMatch(/The last 1 load run/);
+  });
+
   it('shows a viewer the data but no upload', async () => {
     const login = await fetch(new URL('/api/auth/login', server.url), {
       method: 'POST',
@@ -149,6 +317,15 @@ describe('web app in chromium', { timeout: 120_000 }, () => {
     await page.getByText('Viewers can see uploads but not add them').waitFor();
     expect(await page.getByRole('button', { name: 'Upload' }).count()).toBe(0);
     expect(await page.locator('input[type=file]').count()).toBe(0);
+
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByTestId('users').waitFor();
+    expect(await page.getByRole('tab', { name: 'API tokens' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Add user' }).count()).toBe(0);
+    await page.getByRole('tab', { name: 'Notifications' }).click();
+    await page.getByRole('heading', { name: 'Notifications' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add target' }).count()).toBe(0);
 
     await page.getByRole('link', { name: 'Tables' }).click();
     await page.getByRole('link', { name: 'orders' }).click();

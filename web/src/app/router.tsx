@@ -3,7 +3,9 @@ import { RequireSession } from './require-session';
 import { Shell } from './shell';
 import { DashboardRoute } from './routes/dashboard';
 import { LoginRoute } from './routes/login';
+import { AuditRoute, SettingsRoute } from './routes/admin';
 import { FilesRoute, NotFoundRoute, RunRoute, RunsRoute, TableRoute, TablesRoute } from './routes/pages';
+import { ConnectionRoute, ConnectionsRoute, NewConnectionRoute, SchedulesRoute } from './routes/connections';
 
 export const createRouter = () =>
   createBrowserRouter([
@@ -20,6 +22,12 @@ export const createRouter = () =>
             { path: 'files', element: <FilesRoute /> },
             { path: 'runs', element: <RunsRoute /> },
             { path: 'runs/:runId', element: <RunRoute /> },
+            { path: 'connections', element: <ConnectionsRoute /> },
+            { path: 'connections/new', element: <NewConnectionRoute /> },
+            { path: 'connections/:id', element: <ConnectionRoute /> },
+            { path: 'schedules', element: <SchedulesRoute /> },
+            { path: 'audit', element: <AuditRoute /> },
+            { path: 'settings', element: <SettingsRoute /> },
             { path: '*', element: <NotFoundRoute /> },
           ],
         },

@@ -2,18 +2,25 @@ import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router';
 import { SessionMenu } from '../features/auth';
+import { useMe } from '../lib/auth';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/tables', label: 'Tables' },
   { to: '/files', label: 'Files' },
+  { to: '/connections', label: 'Connections' },
+  { to: '/schedules', label: 'Schedules' },
   { to: '/runs', label: 'Runs' },
+  { to: '/settings', label: 'Settings' },
+  // The API answers the audit trail to admins only.
+  { to: '/audit', label: 'Audit', adminOnly: true },
 ];
 
 /** The frame of every signed-in page: header with the session, navigation, the page. */
 export function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
+  const isAdmin = useMe().data?.role === 'admin';
   const current = (to: string) => (to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`));
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -27,7 +34,7 @@ export function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
-        {NAV.map((item) => (
+        {NAV.filter((item) => !item.adminOnly || isAdmin).map((item) => (
           <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={current(item.to)} onClick={close} />
         ))}
       </AppShell.Navbar>

@@ -1,13 +1,19 @@
 import { Anchor, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { FilesPage } from '../../features/files';
-import { RunPage, RunsList } from '../../features/runs';
+import { LoadHistoryChart, RunPage, RunsList } from '../../features/runs';
 import { TablePage, TablesList } from '../../features/tables';
 
 export const TablesRoute = () => <TablesList />;
 export const TableRoute = () => {
   const { table = '' } = useParams();
-  return <TablePage key={table} name={table} />;
+  // The table, then how many rows each of its recent load runs brought.
+  return (
+    <Stack key={table} gap="xl">
+      <TablePage name={table} />
+      <LoadHistoryChart table={table} />
+    </Stack>
+  );
 };
 export const FilesRoute = () => <FilesPage />;
 export const RunsRoute = () => <RunsList />;

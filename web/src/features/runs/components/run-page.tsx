@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { Alert, Anchor, Button, Code, Group, ScrollArea, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { lazy, Suspense, useCallback, useState } from 'react';
+import { Alert, Anchor, Button, Code, Group, ScrollArea, Select, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
 import { StateBadge } from '../../../components/state-badge';
@@ -9,9 +9,15 @@ import { isActive, useRun } from '../api/get-run';
 import { useRunLogs } from '../api/get-run-logs';
 import { useRunAction } from '../api/run-actions';
 
-/** One run: its state, its tasks with row counts and durations, its logs; live while it runs. */
+// React Flow (about 50 kB gzipped) loads with the first run page, not with the app.
+const RunGraph = lazy(() => import('./run-graph').then((m) => ({ default: m.RunGraph })));
+
+/** One run: its state, its DAG and tasks with row counts and durations, its logs; live while it runs. */
 export function RunPage({ id }: { id: string }) {
   const run = useRun(id);
+  // The task whose logs show; picked in the graph or in the logs panel.
+  const [taskId, setTaskId] = useState<string | null>(null);
+  const toggleTask = useCallback((picked: string) => setTaskId((current) => (current === picked ? null : picked)), []);
   const canEdit = useCanEdit();
   const cancel = useRunAction(id, 'cancel');
   const retry = useRunAction(id, 'retry');
@@ -63,6 +69,11 @@ export function RunPage({ id }: { id: string }) {
             )}
             {actionError && <Alert color="red">{actionError.message}</Alert>}
             <Title order={3}>Tasks</Title>
+            {data.tasks.length > 0 && (
+              <Suspense fallback={<Skeleton h={200} aria-label="Loading the task graph" />}>
+                <RunGraph tasks={data.tasks} selected={taskId} onSelect={toggleTask} />
+              </Suspense>
+            )}
             <Table.ScrollContainer minWidth={700}>
               <Table striped data-testid="run-tasks">
                 <Table.Thead>
@@ -102,7 +113,7 @@ export function RunPage({ id }: { id: string }) {
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>
-            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} live={isActive(data.state)} />
+            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} live={isActive(data.state)} taskId={taskId} onTaskChange={setTaskId} />
           </>
         )}
       </QueryState>
@@ -110,15 +121,26 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function Logs({ id, tasks, live }: { id: string; tasks: string[]; live: boolean }) {
-  const [taskId, setTaskId] = useState<string | null>(null);
+function Logs({
+  id,
+  tasks,
+  live,
+  taskId,
+  onTaskChange,
+}: {
+  id: string;
+  tasks: string[];
+  live: boolean;
+  taskId: string | null;
+  onTaskChange: (taskId: string | null) => void;
+}) {
   const logs = useRunLogs(id, taskId ?? undefined, live);
   const lines = logs.data?.logs ?? [];
   return (
     <Stack gap="xs">
       <Group justify="space-between">
         <Title order={3}>Logs</Title>
-        <Select aria-label="Task" placeholder="All tasks" clearable data={tasks} value={taskId} onChange={setTaskId} w={260} />
+        <Select aria-label="Task" placeholder="All tasks" clearable data={tasks} value={taskId} onChange={onTaskChange} w={260} />
       </Group>
       <QueryState isPending={logs.isPending} error={logs.error} isEmpty={lines.length === 0} empty="No log lines yet.">
         <ScrollArea.Autosize mah={400} type="auto">

@@ -1,0 +1,2 @@
+export { ScheduleEditor } from './components/schedule-editor';
+export { SchedulesList } from './components/schedules-list';
