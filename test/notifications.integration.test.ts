@@ -154,6 +154,11 @@ describeEachDatabase('Notifications', (fx) => {
 
     const viewer = await api('POST', '/api/notifications', acmeViewer.token, { kind: 'email', address: 'ops@example.com' });
     expect(viewer.statusCode).toBe(403);
+    // A webhook URL can carry its own secret (a path token): viewers see where it points, not the URL.
+    const seen = (await api('GET', `/api/notifications/${target.id}`, acmeViewer.token)).json<{ url: string }>();
+    expect(seen.url).toBe(`${new URL(hooks.url).origin}/…`);
+    expect((await api('GET', '/api/notifications', acmeViewer.token)).body).not.toContain(new URL(hooks.url).pathname);
+    expect((await api('GET', `/api/notifications/${target.id}`, acme.token)).json<{ url: string }>().url).toBe(hooks.url);
     expect((await api('DELETE', `/api/notifications/${target.id}`, acmeViewer.token)).statusCode).toBe(403);
 
     expect((await api('DELETE', `/api/notifications/${target.id}`, acme.token)).statusCode).toBe(204);

@@ -24,6 +24,23 @@ function maskTargetBody(body: unknown): unknown {
 }
 
 /** Notification targets (webhooks, e-mail) of the caller's organisation, and what was delivered to them. */
+/**
+ * A webhook URL often carries its own secret (Slack's `/services/T…/B…/xxxx`,
+ * a `?token=`): viewers see only where it points, editors (who may change
+ * targets anyway) see it whole.
+ */
+export function maskWebhookUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}/…`;
+  } catch {
+    return '…';
+  }
+}
+
+const forRole = <T extends { url: string | null }>(target: T, role: string): T =>
+  role === 'viewer' && target.url ? { ...target, url: maskWebhookUrl(target.url) } : target;
+
 export const notificationsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   const { notifications } = services;
 
@@ -37,7 +54,10 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{ services: Services }> 
         response: { 200: z.object({ targets: z.array(Target), emailEnabled: z.boolean() }), ...authErrors },
       },
     },
-    async (request) => ({ targets: await notifications.listTargets(request.principal!.orgId), emailEnabled: notifications.emailEnabled }),
+    async (request) => ({
+      targets: (await notifications.listTargets(request.principal!.orgId)).map((t) => forRole(t, request.principal!.role)),
+      emailEnabled: notifications.emailEnabled,
+    }),
   );
 
   app.post(
@@ -80,7 +100,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{ services: Services }> 
       config: { auth: 'viewer' },
       schema: { tags: ['notifications'], summary: 'One notification target', params: IdParams, response: { 200: Target, ...authErrors, 404: ErrorResponse } },
     },
-    async (request) => notifications.getTarget(request.principal!.orgId, request.params.id),
+    async (request) => forRole(await notifications.getTarget(request.principal!.orgId, request.params.id), request.principal!.role),
   );
 
   app.delete(
