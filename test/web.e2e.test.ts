@@ -296,6 +296,110 @@ describe('web app in chromium', { timeout: 120_000 }, () => {
     expect(await chart.textContent()).toMatch(/The last 1 load run/);
   });
 
+  it('fits every page at 1280×800 and at 390×844, with the navigation reachable (through the burger when narrow)', async () => {
+    // Something on every page: a table with a load run, and a scheduled connection whose run failed.
+    const token = await tokenOf(ADMIN);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const form = new FormData();
+    form.append('table', 'layout_demo');
+    const long = 'a_rather_long_value_that_does_not_wrap_at_all_'.repeat(3);
+    form.append('file', new Blob([`id,name,note\n1,a,${long}\n2,b,x\n3,c,not-a-number-here\n`], { type: 'text/csv' }), 'layout_demo.csv');
+    const uploaded = await fetch(new URL('/api/files/', server.url), { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(201);
+    const { dag_run_id: runId } = (await uploaded.json()) as { dag_run_id: string };
+    const connection = await fetch(new URL('/api/connections', server.url), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: 'layout-broken', name: 'A source that answers 404', apiConfig: { baseUrl: `${fakeApi.url}/not-found` }, destination: { table: 'layout_broken' } }),
+    });
+    expect(connection.status, await connection.clone().text()).toBe(201);
+    const run = await fetch(new URL('/api/execute-run?wait=true&timeoutSeconds=60', server.url), { method: 'POST', headers, body: JSON.stringify({ connectionId: 'layout-broken' }) });
+    const failed = (await run.json()) as { runId: string; state: string };
+    expect(failed.state).toBe('failed');
+    const schedule = await fetch(new URL('/api/scheduler', server.url), { method: 'POST', headers, body: JSON.stringify({ connectionId: 'layout-broken', scheduleType: 'daily' }) });
+    expect(schedule.status, await schedule.clone().text()).toBe(201);
+
+    /** Each page of the navigation, and what shows once it has loaded. */
+    const pages: { path: string; nav?: string; ready: () => Promise<unknown> }[] = [
+      { path: '/', nav: 'Dashboard', ready: () => page.getByTestId('failing-schedules').getByRole('link', { name: 'layout-broken', exact: true }).waitFor() },
+      { path: '/connections', nav: 'Connections', ready: () => page.getByTestId('connections-list').waitFor() },
+      { path: '/connections/layout-broken', ready: () => page.getByTestId('schedule-next-runs').waitFor() },
+      { path: '/schedules', nav: 'Schedules', ready: () => page.getByTestId('schedules-list').waitFor() },
+      { path: '/runs', nav: 'Runs', ready: () => page.getByRole('row', { name: /layout_demo/ }).first().waitFor() },
+      { path: `/runs/${encodeURIComponent(runId)}`, ready: async () => {
+        await page.getByTestId('run-graph').locator('[data-testid^="dag-node-"]').first().waitFor();
+        await page.getByTestId('run-logs').waitFor();
+      } },
+      { path: '/files', nav: 'Files', ready: () => page.getByRole('heading', { name: 'Uploaded files' }).waitFor() },
+      { path: '/tables', nav: 'Tables', ready: () => page.getByRole('link', { name: 'layout_demo' }).waitFor() },
+      { path: '/tables/layout_demo', ready: () => page.getByTestId('table-rows').waitFor() },
+      { path: '/audit', nav: 'Audit', ready: () => page.getByTestId('audit-events').waitFor() },
+      { path: '/settings', nav: 'Settings', ready: () => page.getByTestId('users').waitFor() },
+    ];
+    /**
+     * What sticks out past the right edge of the window: a page wider than the window, an element past its
+     * edge, or one whose content it cuts off (outside the scroll containers, which scroll on purpose).
+     */
+    const overflow = () =>
+      page.locator('body *').evaluateAll((elements) => {
+        const view = elements[0]!.ownerDocument.defaultView!;
+        const width = view.innerWidth;
+        const clipped = (e: (typeof elements)[number]) => {
+          if (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') return false; // a long value scrolls inside its field
+          const style = view.getComputedStyle(e);
+          return (style.overflowX === 'hidden' || style.overflowX === 'clip') && style.textOverflow !== 'ellipsis' && e.scrollWidth > e.clientWidth + 1;
+        };
+        const wide = elements
+          .filter((e) => (e.getBoundingClientRect().right > width + 1 || clipped(e)) && !e.closest('.mantine-ScrollArea-root, .mantine-Table-scrollContainer, .react-flow'))
+          .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} "${(e.textContent ?? '').slice(0, 30)}" right=${Math.round(e.getBoundingClientRect().right)}`);
+        const scrollWidth = elements[0]!.ownerDocument.documentElement.scrollWidth;
+        return scrollWidth <= width + 1 && wide.length === 0 ? null : { scrollWidth, width, wide: wide.slice(-6) };
+      });
+    /** Whether an element lies inside the window (a collapsed navbar sits off its left edge). */
+    const inView = async (locator: ReturnType<Page['locator']>) => {
+      if (!(await locator.isVisible())) return false;
+      const box = await locator.boundingBox();
+      const width = page.viewportSize()!.width;
+      return box !== null && box.x >= 0 && box.x + box.width <= width + 1;
+    };
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const burger = page.getByRole('button', { name: 'Toggle navigation' });
+
+    await logIn(ADMIN);
+    // The dashboard lists the failing schedule with a link to its failed run.
+    const failedRun = page.getByTestId('failing-schedules').getByRole('link', { name: 'Failed run of layout-broken' });
+    await expect.poll(() => failedRun.getAttribute('href')).toBe(`/runs/${encodeURIComponent(failed.runId)}`);
+    for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      const narrow = size.width < 600;
+      await page.setViewportSize(size);
+      for (const p of pages) {
+        await page.goto(new URL(p.path, server.url).toString());
+        await p.ready();
+        await expect.poll(() => page.getByLabel('Loading', { exact: true }).count(), { message: `${p.path} at ${size.width}px still loading` }).toBe(0);
+        expect(await overflow(), `${p.path} at ${size.width}px overflows`).toBeNull();
+        if (narrow && p.path === '/') await page.screenshot({ path: path.join(SCREENSHOTS, 'web-narrow-dashboard.png'), fullPage: true });
+        if (narrow && p.path.startsWith('/runs/')) await page.screenshot({ path: path.join(SCREENSHOTS, 'web-narrow-run.png'), fullPage: true });
+      }
+      // Every navigation link is on screen, behind the burger when narrow, and takes you to its page.
+      for (const p of pages.filter((p) => p.nav)) {
+        await page.goto(new URL('/files', server.url).toString());
+        const link = nav.getByRole('link', { name: p.nav, exact: true });
+        if (narrow) {
+          expect(await inView(link), `${p.nav} hidden until the burger is pressed`).toBe(false);
+          await burger.click();
+        } else {
+          expect(await burger.isVisible()).toBe(false);
+        }
+        await expect.poll(() => inView(link), { message: `${p.nav} link on screen at ${size.width}px` }).toBe(true);
+        await link.click();
+        await page.waitForURL((url) => url.pathname === p.path);
+        await p.ready();
+        // The navigation closes again once a page is picked.
+        if (narrow) await expect.poll(() => inView(link)).toBe(false);
+      }
+    }
+  });
+
   it('shows a viewer the data but no upload', async () => {
     const login = await fetch(new URL('/api/auth/login', server.url), {
       method: 'POST',

@@ -1,5 +1,5 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router';
 import { SessionMenu } from '../features/auth';
 import { useMe } from '../lib/auth';
@@ -21,6 +21,8 @@ export function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
   const isAdmin = useMe().data?.role === 'admin';
+  // Below the `sm` breakpoint the navigation is a drawer behind the burger; closed, it is out of the tab order too.
+  const mobile = useMediaQuery('(max-width: 48em)');
   const current = (to: string) => (to === '/' ? pathname === '/' : pathname === to || pathname.startsWith(`${to}/`));
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -33,7 +35,7 @@ export function Shell() {
           <SessionMenu />
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" component="nav" aria-label="Main">
+      <AppShell.Navbar p="xs" component="nav" aria-label="Main" style={mobile && !opened ? { visibility: 'hidden' } : undefined}>
         {NAV.filter((item) => !item.adminOnly || isAdmin).map((item) => (
           <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={current(item.to)} onClick={close} />
         ))}

@@ -1,1 +1,2 @@
 export { TableStatusGrid } from './components/table-status';
+export { FailingSchedules } from './components/failing-schedules';

@@ -8,7 +8,7 @@ import type { Connection } from '../api/get-connections';
 import { ConnectionBuilder } from './connection-builder';
 
 const Heading = ({ children }: { children: ReactNode }) => (
-  <Title order={2}>
+  <Title order={2} style={{ overflowWrap: 'anywhere' }}>
     <Anchor component={Link} to="/connections" c="dimmed" inherit>
       Connections
     </Anchor>{' '}

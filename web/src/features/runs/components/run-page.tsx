@@ -25,7 +25,8 @@ export function RunPage({ id }: { id: string }) {
   const actionError = cancel.error ?? retry.error;
   return (
     <Stack>
-      <Title order={2}>
+      {/* A run id is one long word: it breaks anywhere rather than widen the page on a phone. */}
+      <Title order={2} style={{ overflowWrap: 'anywhere' }}>
         <Anchor component={Link} to="/runs" c="dimmed" inherit>
           Runs
         </Anchor>{' '}

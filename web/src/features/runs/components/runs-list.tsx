@@ -1,4 +1,4 @@
-import { Anchor, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Chip, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { QueryState } from '../../../components/query-state';
 import { StateBadge } from '../../../components/state-badge';
@@ -15,15 +15,17 @@ export function RunsList() {
   const list = runs.data?.runs ?? [];
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>Runs</Title>
-        <SegmentedControl
-          aria-label="Filter by state"
-          value={state}
-          onChange={(value) => setParams(value === 'all' ? {} : { state: value })}
-          data={STATES.map((s) => ({ value: s, label: s }))}
-        />
-      </Group>
+      <Title order={2}>Runs</Title>
+      {/* Chips wrap onto a second line on a phone, where a segmented control would be cut off. */}
+      <Chip.Group multiple={false} value={state} onChange={(value) => setParams(value === 'all' ? {} : { state: value })}>
+        <Group gap="xs" wrap="wrap" role="radiogroup" aria-label="Filter by state">
+          {STATES.map((s) => (
+            <Chip key={s} value={s} size="sm">
+              {s}
+            </Chip>
+          ))}
+        </Group>
+      </Chip.Group>
       <QueryState isPending={runs.isPending} error={runs.error} isEmpty={list.length === 0} empty={state === 'all' ? 'No runs yet.' : `No ${state} runs.`}>
         <RunsTable runs={list} />
       </QueryState>

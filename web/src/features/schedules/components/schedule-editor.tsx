@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Alert, Badge, Button, Fieldset, Group, List, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { QueryState } from '../../../components/query-state';
 import { ApiError } from '../../../lib/api-client';
 import { useCanEdit } from '../../../lib/auth';
@@ -63,6 +64,8 @@ function ScheduleForm({ connectionId, schedule }: { connectionId: string; schedu
   const [cron, setCron] = useState(schedule?.cronExpression ?? PRESETS.daily);
   const [timezone, setTimezone] = useState(schedule?.timezone ?? browserZone());
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Five presets side by side do not fit a phone: there they stack.
+  const narrow = useMediaQuery('(max-width: 30em)');
   const create = useCreateSchedule();
   const update = useUpdateSchedule();
   const remove = useDeleteSchedule();
@@ -101,6 +104,7 @@ function ScheduleForm({ connectionId, schedule }: { connectionId: string; schedu
             onChange={(v) => choose(v as ScheduleType)}
             disabled={!canEdit}
             fullWidth
+            orientation={narrow ? 'vertical' : 'horizontal'}
           />
           <TextInput
             label="CRON expression"

@@ -21,7 +21,7 @@ export function TablePage({ name }: { name: string }) {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>
+        <Title order={2} style={{ overflowWrap: 'anywhere' }}>
           <Anchor component={Link} to="/tables" c="dimmed" inherit>
             Tables
           </Anchor>{' '}
