@@ -208,6 +208,24 @@ const snapshot = (t: Pick<TaskRow, 'task_id' | 'state' | 'upstream' | 'trigger_r
   triggerRule: t.trigger_rule,
 });
 
+/** A claim's row (the run joined with the claimed task) as the worker holds it. */
+type ClaimRow = RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string };
+
+const claimedOf = (r: ClaimRow): ClaimedAttempt => ({
+  runId: r.id,
+  taskId: r.task_id,
+  orgId: r.org_id,
+  dagId: r.dag_id,
+  pipeline: r.pipeline,
+  connectionId: r.connection_id,
+  trigger: r.trigger,
+  conf: r.conf,
+  tryNumber: r.try_number,
+  maxAttempts: r.max_attempts,
+  runStartedAt: r.started_at!,
+  availableAt: r.available_at,
+});
+
 /** `manual__20261121T075312Z_k3j9x2`: sortable, readable, unique, and a valid Airflow run id. */
 export function newRunId(trigger: TriggerKind, at = new Date()): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -327,7 +345,7 @@ export class RunStore {
           activeRuns.set(dagKey, activeRuns.get(dagKey)! + 1);
           startedRuns.add(c.run_id);
         }
-        const { rows } = await tx.query<RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string }>(
+        const { rows } = await tx.query<ClaimRow>(
           `WITH task AS (
              UPDATE task_instances
                 SET state = 'running', try_number = try_number + 1, lease_owner = $3,
@@ -350,20 +368,7 @@ export class RunStore {
            ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL`,
           [c.run_id, c.task_id, r.try_number, c.org_id, workerId],
         );
-        claimed.push({
-          runId: r.id,
-          taskId: r.task_id,
-          orgId: r.org_id,
-          dagId: r.dag_id,
-          pipeline: r.pipeline,
-          connectionId: r.connection_id,
-          trigger: r.trigger,
-          conf: r.conf,
-          tryNumber: r.try_number,
-          maxAttempts: r.max_attempts,
-          runStartedAt: r.started_at!,
-          availableAt: r.available_at,
-        });
+        claimed.push(claimedOf(r));
       }
       return claimed;
     });
@@ -507,7 +512,7 @@ export class RunStore {
       await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [key.runId]);
       const { rows: existing } = await tx.query('SELECT 1 FROM task_attempts WHERE run_id = $1 AND task_id = $2 AND try_number = $3', [key.runId, key.taskId, key.tryNumber]);
       if (existing.length > 0) return null;
-      const { rows } = await tx.query<RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string }>(
+      const { rows } = await tx.query<ClaimRow>(
         `WITH task AS (
            UPDATE task_instances
               SET state = 'running', try_number = $3, max_attempts = $3, lease_owner = $4,
@@ -532,20 +537,7 @@ export class RunStore {
         r.org_id,
         workerId,
       ]);
-      return {
-        runId: r.id,
-        taskId: r.task_id,
-        orgId: r.org_id,
-        dagId: r.dag_id,
-        pipeline: r.pipeline,
-        connectionId: r.connection_id,
-        trigger: r.trigger,
-        conf: r.conf,
-        tryNumber: r.try_number,
-        maxAttempts: r.max_attempts,
-        runStartedAt: r.started_at!,
-        availableAt: r.available_at,
-      };
+      return claimedOf(r);
     });
   }
 
