@@ -3,7 +3,7 @@
  * nodemailer. The server is the operator's setting, not user input, so it
  * does not go through the SSRF guard; the recipient is the user's.
  */
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { isAbortError, withRetries, type RetryDecision, type RetryPolicy } from '../connectors/http/transport/index.js';
 import type { MailContent } from './message.js';
 import type { SendOutcome } from './webhook.js';
@@ -57,13 +57,13 @@ function describeServer(smtpUrl: string): string {
 }
 
 export function createMailer(settings: MailerSettings): Mailer {
-  // One connection per mail (no pool): notifications are rare, and nothing stays open to close.
-  const transport = createTransport({
-    url: settings.smtpUrl,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+  // nodemailer is loaded with the first mail: most installations set no SMTP_URL, and it costs ~14 MB.
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      // One connection per mail (no pool): notifications are rare, and nothing stays open to close.
+      createTransport({ url: settings.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }),
+    ));
   const server = describeServer(settings.smtpUrl);
 
   return {
@@ -73,7 +73,7 @@ export function createMailer(settings: MailerSettings): Mailer {
         await withRetries(
           async (n) => {
             attempts = n;
-            await transport.sendMail({ from: settings.from, to, subject: content.subject, text: content.text, html: content.html });
+            await (await transporter()).sendMail({ from: settings.from, to, subject: content.subject, text: content.text, html: content.html });
           },
           {
             policy: settings.retry ?? MAIL_RETRY_POLICY,
