@@ -39,7 +39,12 @@ interface Started {
 
 function startSluice(env: NodeJS.ProcessEnv, cwd: string): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // SLUICE_BENCH_NODE_OPTIONS becomes the server's NODE_OPTIONS, to try V8 settings on it (e.g. --max-semi-space-size).
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.SLUICE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SLUICE_BENCH_NODE_OPTIONS } : {}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const onData = (d: Buffer) => {
       output += d.toString();
