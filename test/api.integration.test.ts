@@ -175,6 +175,12 @@ describeEachDatabase('HTTP API', (fx) => {
     expect(own.statusCode).toBe(200);
     const events = await auditOf(acme.token);
     expect(events.filter((e) => e.errorCode === 'forbidden_org' && e.outcome === 'denied').length).toBeGreaterThanOrEqual(2);
+    // The trail filters by outcome on the server.
+    const denied = await auditOf(acme.token, '?outcome=denied');
+    expect(denied.length).toBeGreaterThanOrEqual(2);
+    expect(denied.every((e) => e.outcome === 'denied')).toBe(true);
+    expect((await auditOf(acme.token, '?outcome=success')).every((e) => e.outcome === 'success')).toBe(true);
+    expect((await t.app.inject({ url: '/api/audit?outcome=maybe', headers: bearer(acme.token) })).statusCode).toBe(400);
   });
 
   it('creates API tokens shown once and never with more rights than the creator; revokes them', async () => {

@@ -123,7 +123,7 @@ export class AuditService {
   }
 
   /** The newest events of one organisation, optionally of one action (or a prefix: `user.`). */
-  async list(orgId: string, options: { limit?: number | undefined; action?: string | undefined; before?: number | undefined } = {}): Promise<AuditEvent[]> {
+  async list(orgId: string, options: { limit?: number | undefined; action?: string | undefined; before?: number | undefined; outcome?: AuditOutcome | undefined } = {}): Promise<AuditEvent[]> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     const action = options.action ?? null;
     const { rows } = await this.db.query<AuditRow>(
@@ -131,8 +131,9 @@ export class AuditService {
         WHERE org_id = $1
           AND ($2::text IS NULL OR action = $2 OR (right($2, 1) = '.' AND starts_with(action, $2)))
           AND ($3::bigint IS NULL OR id < $3)
+          AND ($5::text IS NULL OR outcome = $5)
         ORDER BY id DESC LIMIT $4`,
-      [orgId, action, options.before ?? null, limit],
+      [orgId, action, options.before ?? null, limit, options.outcome ?? null],
     );
     return rows.map(toEvent);
   }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AuditEvent } from '../../audit/index.js';
+import { AuditEvent, AuditOutcome } from '../../audit/index.js';
 import type { Services } from '../../services.js';
 import { authErrors } from '../schemas.js';
 
@@ -8,6 +8,7 @@ const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   action: z.string().trim().min(1).max(200).optional().describe('An action (`user.create`) or a prefix ending in a dot (`user.`)'),
   before: z.coerce.number().int().positive().optional().describe('Only events older than this id, for paging'),
+  outcome: AuditOutcome.optional().describe('Only events that ended so: success, denied (401/403) or failed'),
 });
 
 export const auditRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {

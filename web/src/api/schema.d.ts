@@ -1310,6 +1310,8 @@ export interface paths {
                     action?: string;
                     /** @description Only events older than this id, for paging */
                     before?: number;
+                    /** @description Only events that ended so: success, denied (401/403) or failed */
+                    outcome?: "success" | "denied" | "failed";
                 };
                 header?: never;
                 path?: never;

@@ -21,12 +21,15 @@ export function AuditPage() {
   // The `before` cursor of each page seen so far: the last is the page on screen.
   const [cursors, setCursors] = useState<(number | undefined)[]>([undefined]);
   const before = cursors[cursors.length - 1];
-  const audit = useAudit({ limit: PAGE, ...(debouncedAction ? { action: debouncedAction } : {}), ...(before ? { before } : {}) });
+  const audit = useAudit({
+    limit: PAGE,
+    ...(debouncedAction ? { action: debouncedAction } : {}),
+    ...(before ? { before } : {}),
+    ...(outcome === 'all' ? {} : { outcome }),
+  });
   const users = useAuditUsers();
   const emails = new Map((users.data?.users ?? []).map((u) => [u.id, u.email]));
-  const page = audit.data?.events ?? [];
-  // The API filters by action; the outcome is filtered within the page on screen.
-  const events = outcome === 'all' ? page : page.filter((e) => e.outcome === outcome);
+  const events = audit.data?.events ?? [];
   const changeAction = (value: string) => {
     setAction(value);
     setCursors([undefined]);
@@ -52,14 +55,17 @@ export function AuditPage() {
           <Text size="sm" fw={500} id="audit-outcome-label">
             Outcome
           </Text>
-          <SegmentedControl aria-labelledby="audit-outcome-label" value={outcome} onChange={(v) => setOutcome(v as Outcome)} data={[...OUTCOMES]} />
+          <SegmentedControl aria-labelledby="audit-outcome-label" value={outcome} onChange={(v) => {
+              setOutcome(v as Outcome);
+              setCursors([undefined]);
+            }} data={[...OUTCOMES]} />
         </Stack>
       </Group>
       <QueryState
         isPending={audit.isPending}
         error={audit.error}
         isEmpty={events.length === 0}
-        empty={page.length === 0 ? 'No events match.' : `No ${outcome} events on this page.`}
+        empty="No events match."
       >
         <Table.ScrollContainer minWidth={800}>
           <Table striped data-testid="audit-events" style={{ opacity: audit.isPlaceholderData ? 0.6 : 1 }}>
@@ -122,8 +128,8 @@ export function AuditPage() {
         </Text>
         <Button
           variant="default"
-          disabled={page.length < PAGE || audit.isPlaceholderData}
-          onClick={() => setCursors((c) => [...c, page[page.length - 1]!.id])}
+          disabled={events.length < PAGE || audit.isPlaceholderData}
+          onClick={() => setCursors((c) => [...c, events[events.length - 1]!.id])}
         >
           Older
         </Button>
