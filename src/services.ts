@@ -132,6 +132,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     leaseSeconds: config.engine.leaseSeconds,
     scheduler: config.engine.scheduler,
     soleWorker: config.database.kind === 'pglite',
+    runRetentionDays: config.engine.runRetentionDays,
   });
   const builtin = new BuiltinOrchestrator(engine);
   const airflowClient = config.airflow

@@ -114,6 +114,7 @@ const envSchema = z.object({
   SLUICE_ORG_MAX_ACTIVE_TASKS: intFrom(1, 10_000).optional(),
   SLUICE_TASK_LEASE_SECONDS: intFrom(5, 3600).optional(),
   SLUICE_SCHEDULER: boolFrom.optional(),
+  SLUICE_RUN_RETENTION_DAYS: intFrom(0, 36_500).optional(),
 
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
@@ -182,6 +183,8 @@ export interface Config {
     leaseSeconds: number;
     /** Whether `sluice start` runs the CRON scheduler (`sluice worker` never does). */
     scheduler: boolean;
+    /** Runs that ended longer ago than this are deleted with their tasks, attempts and logs; 0 keeps them forever. */
+    runRetentionDays: number;
   };
   uploads: {
     /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
@@ -212,6 +215,7 @@ export const DEFAULTS = {
   workerConcurrency: 4,
   orgMaxActiveTasks: 4,
   leaseSeconds: 30,
+  runRetentionDays: 90,
   smtpFrom: 'Sluice <sluice@localhost>',
   maxUploadMb: 2048,
 } as const;
@@ -311,6 +315,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       orgMaxActiveTasks: e.SLUICE_ORG_MAX_ACTIVE_TASKS ?? DEFAULTS.orgMaxActiveTasks,
       leaseSeconds: e.SLUICE_TASK_LEASE_SECONDS ?? DEFAULTS.leaseSeconds,
       scheduler: e.SLUICE_SCHEDULER ?? true,
+      runRetentionDays: e.SLUICE_RUN_RETENTION_DAYS ?? DEFAULTS.runRetentionDays,
     },
     uploads: {
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),

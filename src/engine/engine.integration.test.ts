@@ -254,6 +254,29 @@ describeEachDatabase('engine', (fixture) => {
     expect(new Date(r2!.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(r1!.endedAt!).getTime());
   });
 
+  it('deletes finished runs past their retention with their tasks, attempts and logs, and keeps the rest', async () => {
+    engine = new Engine(options());
+    engine.start();
+    const old = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain_prune', trigger: 'manual' });
+    await engine.waitForRun('eng-a', old.runId, { timeoutMs: 10_000 });
+    await engine.stop();
+    // Triggered with no worker running: it stays queued.
+    const active = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain_prune_active', trigger: 'manual' });
+    await fixture.db.query("UPDATE runs SET ended_at = now() - interval '100 days' WHERE id = $1", [old.runId]);
+    const store = new RunStore(fixture.db);
+    expect(await store.prune(new Date(Date.now() - 90 * 86_400_000))).toBe(1);
+    await expect(store.get('eng-a', old.runId)).rejects.toMatchObject({ code: 'not_found' });
+    for (const table of ['task_instances', 'task_attempts', 'task_logs']) {
+      const { rows } = await fixture.db.query(`SELECT 1 FROM ${table} WHERE run_id = $1`, [old.runId]);
+      expect(rows, table).toHaveLength(0);
+    }
+    // A run that has not ended is never pruned, however old.
+    await fixture.db.query("UPDATE runs SET queued_at = now() - interval '400 days' WHERE id = $1", [active.runId]);
+    expect(await store.prune(new Date(Date.now() - 30 * 86_400_000))).toBe(0);
+    expect((await store.get('eng-a', active.runId)).state).toBe('queued');
+    await store.cancel('eng-a', active.runId);
+  });
+
   it("never shows or touches another organisation's run", async () => {
     engine = new Engine(options());
     const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });

@@ -23,6 +23,8 @@ export interface EngineOptions {
   pollIntervalMs?: number;
   schedulerTickMs?: number;
   shutdownGraceMs?: number;
+  /** Days finished runs are kept (0: forever). */
+  runRetentionDays?: number;
 }
 
 export interface TriggerRequest {
@@ -65,6 +67,7 @@ export class Engine {
       soleWorker: options.soleWorker,
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.runRetentionDays === undefined ? {} : { runRetentionDays: options.runRetentionDays }),
     });
     this.scheduler = new Scheduler({
       db: options.db,

@@ -703,6 +703,27 @@ export class RunStore {
   }
 
   /**
+   * Deletes runs that ended before `endedBefore`, with their task
+   * instances, attempts and logs (by cascade) and notification deliveries;
+   * returns how many runs. In batches, so a first prune of a long history
+   * does not hold locks for long.
+   */
+  async prune(endedBefore: Date, batch = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string }>(
+        `DELETE FROM runs WHERE id IN (
+           SELECT id FROM runs WHERE state IN ('success', 'failed', 'cancelled') AND ended_at < $1 LIMIT $2
+         ) RETURNING id`,
+        [endedBefore, batch],
+      );
+      if (rows.length > 0) await this.db.query('DELETE FROM notification_deliveries WHERE run_id = ANY($1)', [rows.map((r) => r.id)]);
+      total += rows.length;
+      if (rows.length < batch) return total;
+    }
+  }
+
+  /**
    * Refreshes the planner's statistics of the engine's tables. A server's
    * autovacuum does this by itself; the embedded database has none, and
    * without statistics the claim query scans every run (45–95 ms instead of

@@ -26,6 +26,8 @@ export interface WorkerPoolOptions {
   soleWorker?: boolean;
   /** How long `stop()` lets running attempts finish before aborting them. Default 10 s. */
   shutdownGraceMs?: number;
+  /** Finished runs older than this many days are deleted every hour; 0 (the default here) keeps them. */
+  runRetentionDays?: number;
   id?: string;
 }
 
@@ -79,7 +81,7 @@ export class WorkerPool extends EventEmitter {
   constructor(options: WorkerPoolOptions) {
     super();
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.#o = { pollIntervalMs: 500, soleWorker: false, shutdownGraceMs: 10_000, ...options };
+    this.#o = { pollIntervalMs: 500, soleWorker: false, shutdownGraceMs: 10_000, runRetentionDays: 0, ...options };
   }
 
   get activeCount(): number {
@@ -97,6 +99,7 @@ export class WorkerPool extends EventEmitter {
     };
     every(Math.min(leaseMs / 3, 5000), () => this.#heartbeat());
     every(Math.max(1000, leaseMs / 2), () => this.#reap(false));
+    if (this.#o.runRetentionDays > 0) every(3_600_000, () => this.#prune());
     if (this.#o.soleWorker) every(60_000, () => this.#o.store.analyze().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'could not refresh table statistics')));
     this.#loop = (async () => {
       if (this.#o.soleWorker) {
@@ -313,6 +316,17 @@ export class WorkerPool extends EventEmitter {
       for (const key of cancelled) this.#active.get(key)?.controller.abort(new AttemptAborted('cancelled', 'the run was cancelled'));
     } catch (error) {
       this.#o.logger.warn({ err: error }, 'heartbeat failed; retrying');
+    }
+  }
+
+  /** Deletes finished runs past their retention (any process may: it is idempotent). */
+  async #prune(): Promise<void> {
+    try {
+      const before = new Date(Date.now() - this.#o.runRetentionDays * 86_400_000);
+      const pruned = await this.#o.store.prune(before);
+      if (pruned > 0) this.#o.logger.info({ pruned, before }, 'deleted finished runs past their retention (SLUICE_RUN_RETENTION_DAYS)');
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not delete old runs; trying again in an hour');
     }
   }
 
