@@ -1,6 +1,6 @@
 import { toColumnName } from '../mapping/index.js';
 import type { ConnectionsService } from '../connections/index.js';
-import { isAppError, UserError } from '../errors/index.js';
+import { isAppError, UserError, validationFailed } from '../errors/index.js';
 import type { Actor } from '../auth/index.js';
 import type { WorkflowConfig } from './runs.schema.js';
 
@@ -60,5 +60,5 @@ function prefixFields(error: unknown, prefix: string): unknown {
   const issues = (error.details as { issues?: { field: string; message: string }[] } | undefined)?.issues;
   if (!issues) return error;
   const renamed = issues.map((i) => ({ ...i, field: `${prefix}.${i.field}` }));
-  return new UserError('invalid_config', renamed.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues: renamed } });
+  return validationFailed(renamed, 'invalid_config');
 }

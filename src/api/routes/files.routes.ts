@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import '@fastify/multipart';
-import { isAppError, UserError } from '../../errors/index.js';
+import { isAppError, UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
 import { FileRecord, type ReceivedUpload } from '../../files/index.js';
 import { ORG_INGEST_DAG } from '../../pipelines/index.js';
 import type { Services } from '../../services.js';
@@ -16,7 +16,7 @@ const Uploaded = z.object({
   file: FileRecord,
 });
 
-const field = (issues: { field: string; message: string }[]) => new UserError('invalid_config', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { details: { issues } });
+const field = (issues: FieldIssue[]) => validationFailed(issues, 'invalid_config');
 
 /** Maps @fastify/multipart's own errors to Sluice's codes. */
 function uploadError(error: unknown, maxBytes: number): unknown {
