@@ -496,8 +496,7 @@ export class RunStore {
   async findById(runId: string): Promise<RunView | undefined> {
     const { rows } = await this.db.query<RunRow>('SELECT * FROM runs WHERE id = $1', [runId]);
     if (!rows[0]) return undefined;
-    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [runId]);
-    return runView(rows[0], tasks.rows);
+    return (await this.#withTasks(rows))[0]!;
   }
 
   /**
@@ -557,7 +556,7 @@ export class RunStore {
   /** Queued or running runs of an external orchestrator, oldest first (for copying their states). */
   async activeExternal(orchestrator: string, limit: number): Promise<RunView[]> {
     const { rows } = await this.db.query<RunRow>("SELECT * FROM runs WHERE orchestrator = $1 AND state IN ('queued', 'running') ORDER BY queued_at LIMIT $2", [orchestrator, limit]);
-    return Promise.all(rows.map(async (r) => runView(r, (await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [r.id])).rows)));
+    return this.#withTasks(rows);
   }
 
   /** How one try of a task went, as Airflow's polling task asks for it. */
@@ -601,8 +600,7 @@ export class RunStore {
   async get(orgId: string, runId: string): Promise<RunView> {
     const { rows } = await this.db.query<RunRow>('SELECT * FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
     if (!rows[0]) throw notFound('Run', runId);
-    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = $1 ORDER BY position', [runId]);
-    return runView(rows[0], tasks.rows);
+    return (await this.#withTasks(rows))[0]!;
   }
 
   async list(orgId: string, filters: RunFilters = {}): Promise<RunView[]> {
@@ -617,11 +615,7 @@ export class RunStore {
         LIMIT $6`,
       [orgId, filters.connectionId ?? null, filters.dagId ?? null, filters.state ?? null, filters.before ?? null, filters.limit ?? 50],
     );
-    if (rows.length === 0) return [];
-    const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = ANY($1) ORDER BY run_id, position', [rows.map((r) => r.id)]);
-    const byRun = new Map<string, TaskRow[]>();
-    for (const t of tasks.rows) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t]);
-    return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
+    return this.#withTasks(rows);
   }
 
   /**
@@ -639,11 +633,17 @@ export class RunStore {
         ORDER BY r.conf->>'table', r.dag_id, r.queued_at DESC, r.id DESC`,
       [orgId, dagIds, days],
     );
+    const views = await this.#withTasks(rows);
+    return rows.map((r, i) => ({ table: r.table_name, dagId: r.dag_id, latest: views[i]!, failures: r.failures }));
+  }
+
+  /** Runs as the API shows them, their task instances read in one query for all of them. */
+  async #withTasks(rows: readonly RunRow[]): Promise<RunView[]> {
     if (rows.length === 0) return [];
     const tasks = await this.db.query<TaskRow>('SELECT * FROM task_instances WHERE run_id = ANY($1) ORDER BY run_id, position', [rows.map((r) => r.id)]);
     const byRun = new Map<string, TaskRow[]>();
     for (const t of tasks.rows) byRun.set(t.run_id, [...(byRun.get(t.run_id) ?? []), t]);
-    return rows.map((r) => ({ table: r.table_name, dagId: r.dag_id, latest: runView(r, byRun.get(r.id) ?? []), failures: r.failures }));
+    return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
   }
 
   /** Whether the DAG has a run queued or running (the schedules' overlap policy). */
