@@ -1,7 +1,6 @@
 import { UserError } from '../errors/index.js';
-import { ColumnNamer, createMapper, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
-import { ColumnProfile } from './tolerant-schema.js';
-import { pathFor } from './file-schema.js';
+import { createMapper, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
+import { RecordProfiles } from './tolerant-schema.js';
 import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
 import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
@@ -100,19 +99,14 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
  * that disagree are rejected with their reason when the rows are mapped.
  */
 async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<FieldMappingInput[]> {
-  const profiles = new Map<string, ColumnProfile>();
+  const profiles = new RecordProfiles();
   for await (const batch of batches) {
     for (const record of batch.records) {
       const data = record.data;
       if (unwrapRejection(data) || typeof data !== 'object' || data === null || Array.isArray(data)) continue;
-      for (const [key, value] of Object.entries(data)) {
-        let profile = profiles.get(key);
-        if (!profile) profiles.set(key, (profile = new ColumnProfile()));
-        profile.observe(value, true);
-      }
+      profiles.observe(data as Record<string, unknown>, true);
     }
   }
-  const namer = new ColumnNamer();
-  return [...profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
+  return profiles.mappings();
 }
 

@@ -1,4 +1,4 @@
-import { inferType, widenType, type ColumnType } from '../mapping/index.js';
+import { ColumnNamer, inferType, widenType, type ColumnType, type FieldMappingInput } from '../mapping/index.js';
 
 /**
  * Column types for uploaded files that a few bad values cannot spoil.
@@ -49,5 +49,28 @@ export class ColumnProfile {
       if (fitting >= 2 && this.nonEmpty - fitting <= allowed) return { type: fitting === narrowCount ? narrow : wide, tolerant: true };
     }
     return { type: widened, tolerant: false };
+  }
+}
+
+/** A JSONPath to a top-level key: `$.name` when it is a plain name (the fast load path takes those), else `$['…']`. */
+export const pathFor = (key: string): string =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `$.${key}` : `$['${key.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}']`;
+
+/** The profiles of a record's top-level fields, one column each, in first-seen order. */
+export class RecordProfiles {
+  readonly #profiles = new Map<string, ColumnProfile>();
+
+  observe(record: Readonly<Record<string, unknown>>, fromText: boolean): void {
+    for (const [key, value] of Object.entries(record)) {
+      let profile = this.#profiles.get(key);
+      if (!profile) this.#profiles.set(key, (profile = new ColumnProfile()));
+      profile.observe(value, fromText);
+    }
+  }
+
+  /** One mapping per field: its path, a column name (made unique) and the column's tolerant type. */
+  mappings(): FieldMappingInput[] {
+    const namer = new ColumnNamer();
+    return [...this.#profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
   }
 }
