@@ -20,6 +20,15 @@ export interface AirflowOrchestratorOptions {
   mirrorIntervalMs?: number;
 }
 
+/** The DAG file of a scheduled connection: its CRON and timezone, paused as the schedule is. */
+const scheduleSpec = (pipeline: PipelineDefinition, schedule: ScheduleView) =>
+  dagSpecFor(pipeline, schedule.dagId, {
+    schedule: { cron: schedule.cronExpression, timezone: schedule.timezone },
+    paused: schedule.paused,
+    maxActiveRuns: schedule.maxActiveRuns,
+    tags: [`org:${schedule.orgId}`],
+  });
+
 /** DAGs that exist whatever the schedules: the org-aware pipelines of the second seed. */
 export const STATIC_DAGS = ['enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag'] as const;
 
@@ -150,14 +159,7 @@ export class AirflowOrchestrator implements Orchestrator {
       if (!this.folder) this.#o.logger.warn({ dagId: schedule.dagId }, 'AIRFLOW_DAGS_FOLDER is not set: run `sluice airflow sync` where the DAGs folder is');
       return;
     }
-    await this.folder.write(
-      dagSpecFor(resolved.pipeline, schedule.dagId, {
-        schedule: { cron: schedule.cronExpression, timezone: schedule.timezone },
-        paused: schedule.paused,
-        maxActiveRuns: schedule.maxActiveRuns,
-        tags: [`org:${schedule.orgId}`],
-      }),
-    );
+    await this.folder.write(scheduleSpec(resolved.pipeline, schedule));
     // A DAG Airflow already knows keeps its paused flag from Airflow's database: set it.
     const dag = await this.client.findDag(schedule.dagId).catch(() => undefined);
     if (dag && dag.isPaused !== schedule.paused) await (schedule.paused ? this.client.pause(schedule.dagId) : this.client.unpause(schedule.dagId));
@@ -204,13 +206,7 @@ export class AirflowOrchestrator implements Orchestrator {
     for (const schedule of await engine.schedules.listAll()) {
       const resolved = engine.registry.resolve(schedule.dagId);
       if (!resolved) continue;
-      const spec = dagSpecFor(resolved.pipeline, schedule.dagId, {
-        schedule: { cron: schedule.cronExpression, timezone: schedule.timezone },
-        paused: schedule.paused,
-        maxActiveRuns: schedule.maxActiveRuns,
-        tags: [`org:${schedule.orgId}`],
-      });
-      written.push({ dagId: schedule.dagId, result: await this.folder.write(spec) });
+      written.push({ dagId: schedule.dagId, result: await this.folder.write(scheduleSpec(resolved.pipeline, schedule)) });
       keep.add(dagFileName(schedule.dagId));
     }
     const removed: string[] = [];
@@ -227,26 +223,21 @@ export class AirflowOrchestrator implements Orchestrator {
 
   /** Writes the DAG's file when needed and waits until Airflow has parsed it and it is unpaused. */
   private async ensureDag(dagId: string, pipeline: PipelineDefinition, orgId: string, connectionId: string | null): Promise<void> {
+    const schedule = connectionId ? await this.#o.engine.schedules.findByConnection(orgId, connectionId) : undefined;
+    // A paused DAG keeps its runs queued forever, and unpausing it would also resume a paused schedule.
+    const pausedSchedule = () => new UserError('conflict', `the schedule of ${dagId} is paused: resume it to run the connection through Airflow`);
     const existing = await this.client.findDag(dagId);
     if (existing && !existing.hasImportErrors) {
       if (existing.isPaused) {
-        // A paused DAG keeps its runs queued forever; a schedule's pause must not block a manual run.
-        const schedule = connectionId ? await this.#o.engine.schedules.findByConnection(orgId, connectionId) : undefined;
-        if (!schedule || !schedule.paused) await this.client.unpause(dagId);
-        else throw new UserError('conflict', `the schedule of ${dagId} is paused: resume it to run the connection through Airflow`);
+        if (schedule?.paused) throw pausedSchedule();
+        await this.client.unpause(dagId);
       }
       return;
     }
+    if (schedule?.paused) throw pausedSchedule();
     if (!this.folder) throw new UserError('invalid_settings', `Airflow does not know DAG ${dagId} and AIRFLOW_DAGS_FOLDER is not set: run \`sluice airflow sync\``);
-    const schedule = connectionId ? await this.#o.engine.schedules.findByConnection(orgId, connectionId) : undefined;
-    await this.folder.write(
-      dagSpecFor(pipeline, dagId, {
-        schedule: schedule ? { cron: schedule.cronExpression, timezone: schedule.timezone } : null,
-        paused: false,
-        maxActiveRuns: schedule?.maxActiveRuns ?? 1,
-        tags: connectionId ? [`org:${orgId}`] : [],
-      }),
-    );
+    // The same file `sync` and the schedule write, so the three never fight over its content.
+    await this.folder.write(schedule ? scheduleSpec(pipeline, schedule) : dagSpecFor(pipeline, dagId, { tags: connectionId ? [`org:${orgId}`] : [] }));
     const deadline = Date.now() + this.#o.parseTimeoutMs;
     for (;;) {
       const dag = await this.client.findDag(dagId);
