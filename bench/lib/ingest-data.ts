@@ -131,19 +131,5 @@ export const withDatabase = (url: string, name: string): string => {
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 export const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/**
- * Drops a database, retrying while an autovacuum worker (which a big COPY
- * wakes) holds it: FORCE cannot end another role's backends without
- * pg_signal_backend.
- */
-export async function dropDatabase(admin: { query(sql: string): Promise<unknown> }, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-      return;
-    } catch (error) {
-      if (attempt >= 30) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-}
+/** Drops a database, waiting for an autovacuum worker that holds it (the same helper the tests use). */
+export { dropWithRetries as dropDatabase } from '../../test/helpers/drop-database.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { dropWithRetries } from './drop-database.js';
 import { migrate, PgliteDatabase, PostgresDatabase, type Database, type DatabaseKind } from '../../src/db/index.js';
 
 /**
@@ -14,6 +15,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 if (!TEST_DATABASE_URL && process.env.CI) {
   throw new Error('TEST_DATABASE_URL must be set in CI: every database test runs on PGlite and on PostgreSQL');
 }
+
+export { dropWithRetries } from './drop-database.js';
 
 export const DATABASE_KINDS: DatabaseKind[] = TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -47,24 +50,6 @@ export async function createServerDatabase(): Promise<{ url: string; drop: () =>
       }
     },
   };
-}
-
-/**
- * DROP DATABASE … WITH (FORCE) cannot end an autovacuum worker, which runs
- * as another role (a big load wakes one): wait for it and try again.
- */
-export async function dropWithRetries(client: { query(sql: string): Promise<unknown> }, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.query(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
-      return;
-    } catch (error) {
-      // 42501: the autovacuum worker is another role's backend; 55006: the database is in use.
-      const code = (error as { code?: string }).code;
-      if (attempt >= 60 || (code !== '42501' && code !== '55006')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
 }
 
 export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixture) => void, options: { migrate?: boolean } = {}): void {
