@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coerce, type ColumnType } from '../../mapping/index.js';
 import { CopyBytes, encodeValue } from '../../stores/warehouse/index.js';
-import { writeField, writeValue, type FieldPlan } from './fields.js';
+import { writeField, writeFieldBytes, writeValue, type FieldPlan } from './fields.js';
 
 /**
  * The fast path writes a value exactly as the ordinary path does
@@ -25,6 +25,17 @@ function fast(text: string, p: FieldPlan, doubled = false): string | null {
   out.beginRow();
   const source = doubled ? `xx${text.replaceAll('"', '""')}yy` : `xx${text}yy`;
   const ok = writeField(out, p, source, 2, source.length - 2, doubled ? 34 : -1);
+  if (!ok) return null;
+  out.endRow();
+  return Buffer.concat(out.take()).toString('utf8');
+}
+
+/** The same through writeFieldBytes, on the text's UTF-8 bytes (text that is not well formed has no UTF-8: never asked). */
+function fastBytes(text: string, p: FieldPlan, doubled = false): string | null {
+  const out = new CopyBytes(64);
+  out.beginRow();
+  const source = Buffer.from(doubled ? `xx${text.replaceAll('"', '""')}yy` : `xx${text}yy`, 'utf8');
+  const ok = writeFieldBytes(out, p, source, 2, source.length - 2, doubled ? 34 : -1);
   if (!ok) return null;
   out.endRow();
   return Buffer.concat(out.take()).toString('utf8');
@@ -63,6 +74,9 @@ describe('writeField: the fast path writes what the ordinary path writes', () =>
         const expected = ordinary(value, plan(type));
         expect(fast(value, plan(type)), `${type} ${JSON.stringify(value)}`).toBe(expected);
         expect(fast(value, plan(type), true), `${type} ${JSON.stringify(value)} (doubled quotes)`).toBe(expected);
+        if (!value.isWellFormed()) continue;
+        expect(fastBytes(value, plan(type)), `${type} ${JSON.stringify(value)} (bytes)`).toBe(expected);
+        expect(fastBytes(value, plan(type), true), `${type} ${JSON.stringify(value)} (bytes, doubled quotes)`).toBe(expected);
       }
     });
   }
@@ -77,7 +91,10 @@ describe('writeField: the fast path writes what the ordinary path writes', () =>
       ['number', 'json', '1.50'],
       ['integer', 'number', 'x'],
     ];
-    for (const [mapType, tableType, value] of cases) expect(fast(value, plan(mapType, tableType)), `${mapType}→${tableType} ${value}`).toBe(ordinary(value, plan(mapType, tableType)));
+    for (const [mapType, tableType, value] of cases) {
+      expect(fast(value, plan(mapType, tableType)), `${mapType}→${tableType} ${value}`).toBe(ordinary(value, plan(mapType, tableType)));
+      expect(fastBytes(value, plan(mapType, tableType)), `${mapType}→${tableType} ${value} (bytes)`).toBe(ordinary(value, plan(mapType, tableType)));
+    }
   });
 
   it('for values that are not text (records from JSON), through writeValue', () => {

@@ -228,6 +228,153 @@ export function writeField(out: CopyBytes, plan: FieldPlan, s: string, from: num
   return writeGeneral(out, plan, s, from, to, undouble);
 }
 
+// ---------------------------------------------------------------- the same, on UTF-8 bytes
+
+const digitOf = (b: Uint8Array, i: number): number => {
+  const d = b[i]! - 48;
+  return d >= 0 && d <= 9 ? d : -100_000;
+};
+
+/** `YYYY-MM-DD` at `from`, a real date in years 0001-9999. */
+function dateBytes(b: Uint8Array, from: number): boolean {
+  if (b[from + 4] !== 45 || b[from + 7] !== 45) return false;
+  const year = digitOf(b, from) * 1000 + digitOf(b, from + 1) * 100 + digitOf(b, from + 2) * 10 + digitOf(b, from + 3);
+  const month = digitOf(b, from + 5) * 10 + digitOf(b, from + 6);
+  const day = digitOf(b, from + 8) * 10 + digitOf(b, from + 9);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]!) return false;
+  return !(month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)));
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ`: src/mapping reads it as that very instant and writes it back unchanged. */
+function isoTimestampBytes(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from !== 24 || !dateBytes(b, from)) return false;
+  if (b[from + 10] !== 84 || b[from + 13] !== 58 || b[from + 16] !== 58 || b[from + 19] !== 46 || b[from + 23] !== 90) return false;
+  const hour = digitOf(b, from + 11) * 10 + digitOf(b, from + 12);
+  const minute = digitOf(b, from + 14) * 10 + digitOf(b, from + 15);
+  const second = digitOf(b, from + 17) * 10 + digitOf(b, from + 18);
+  const ms = digitOf(b, from + 20) + digitOf(b, from + 21) + digitOf(b, from + 22);
+  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0;
+}
+
+/** Canonical integer digits (`0`, `-12`, no sign `+`, no leading zero, at most 18 digits): the same text comes out. */
+function canonicalIntegerBytes(b: Uint8Array, from: number, to: number): boolean {
+  let i = from;
+  if (b[i] === 45) i++;
+  const n = to - i;
+  if (n < 1 || n > 18) return false;
+  const first = b[i]!;
+  if (first === 48) return n === 1 && i === from; // `0`, but not `-0` (which becomes 0) nor `007`
+  if (first < 49 || first > 57) return false;
+  for (i++; i < to; i++) {
+    const c = b[i]!;
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** canonicalNumberAt (above), on bytes. */
+function canonicalNumberBytes(b: Uint8Array, from: number, to: number): boolean {
+  let i = from;
+  if (b[i] === 45) i++;
+  const intStart = i;
+  while (i < to && b[i]! >= 48 && b[i]! <= 57) i++;
+  const intDigits = i - intStart;
+  if (intDigits === 0 || (intDigits > 1 && b[intStart] === 48)) return false;
+  const zeroInt = intDigits === 1 && b[intStart] === 48;
+  if (i === to) return !(zeroInt && intStart !== from) && intDigits <= 15; // `-0` becomes 0
+  if (b[i] !== 46) return false;
+  i++;
+  const fracStart = i;
+  while (i < to && b[i]! >= 48 && b[i]! <= 57) i++;
+  if (i !== to || i === fracStart || b[to - 1] === 48) return false;
+  if (!zeroInt) return intDigits + (to - fracStart) <= 15;
+  let zeros = 0;
+  while (b[fracStart + zeros] === 48) zeros++;
+  return zeros <= 5 && to - fracStart - zeros <= 15;
+}
+
+/** booleanAt (above), on bytes. */
+function booleanBytes(b: Uint8Array, from: number, to: number): number {
+  const c = b[from]!;
+  switch (to - from) {
+    case 1:
+      return c === 116 || c === 121 || c === 49 ? 116 : c === 102 || c === 110 || c === 48 ? 102 : 0; // t y 1, f n 0
+    case 2:
+      return c === 110 && b[from + 1] === 111 ? 102 : 0; // no
+    case 3:
+      return c === 121 && b[from + 1] === 101 && b[from + 2] === 115 ? 116 : 0; // yes
+    case 4:
+      return c === 116 && b[from + 1] === 114 && b[from + 2] === 117 && b[from + 3] === 101 ? 116 : 0; // true
+    case 5:
+      return c === 102 && b[from + 1] === 97 && b[from + 2] === 108 && b[from + 3] === 115 && b[from + 4] === 101 ? 102 : 0; // false
+    default:
+      return 0;
+  }
+}
+
+/**
+ * `writeField` for the UTF-8 bytes `src[from, to)` (valid UTF-8), with the
+ * same result: the usual shapes are checked and copied as they are, any
+ * other value is decoded and goes the general way.
+ */
+export function writeFieldBytes(out: CopyBytes, plan: FieldPlan, src: Buffer, from: number, to: number, undouble: number): boolean {
+  if (plan.mapType === plan.tableType) {
+    switch (plan.mapType) {
+      case 'string': {
+        // Refused only for a NUL, which the ordinary path refuses too; it names the reason.
+        const mark = out.mark;
+        if (out.textBytes(src, from, to, undouble)) return true;
+        out.rewind(mark);
+        break;
+      }
+      case 'json': {
+        const mark = out.mark;
+        if (out.jsonStringSpanBytes(src, from, to, undouble)) return true;
+        out.rewind(mark);
+        break;
+      }
+      case 'integer':
+        if (canonicalIntegerBytes(src, from, to)) {
+          out.span(src, from, to);
+          return true;
+        }
+        break;
+      case 'number':
+        if (canonicalNumberBytes(src, from, to)) {
+          out.span(src, from, to);
+          return true;
+        }
+        break;
+      case 'boolean': {
+        const b = booleanBytes(src, from, to);
+        if (b !== 0) {
+          out.byte(b);
+          return true;
+        }
+        break;
+      }
+      case 'date':
+        if (to - from === 10 && dateBytes(src, from)) {
+          out.span(src, from, to);
+          return true;
+        }
+        break;
+      case 'timestamp':
+        if (isoTimestampBytes(src, from, to)) {
+          out.span(src, from, to);
+          return true;
+        }
+        break;
+    }
+  }
+  let value = src.toString('utf8', from, to);
+  if (undouble >= 0) {
+    const quote = String.fromCharCode(undouble);
+    value = value.replaceAll(quote + quote, quote);
+  }
+  return writeValue(out, plan, value);
+}
+
 /** Any other value: src/mapping's conversion, then the loader's encoding, as the ordinary path does. */
 function writeGeneral(out: CopyBytes, plan: FieldPlan, s: string, from: number, to: number, undouble: number): boolean {
   let value = s.slice(from, to);

@@ -439,6 +439,160 @@ export class CopyBytes {
     this.#off = off;
   }
 
+  // ------------------------------------------------------------ spans of UTF-8 bytes
+  //
+  // The fast ingest path (src/ingest/fast) reads its input as bytes (a CSV
+  // file, a raw segment's JSON) and writes COPY lines or JSON from them
+  // without decoding to a JavaScript string and encoding back: the input is
+  // valid UTF-8 already (the CSV reader checks it; PostgreSQL's text is), so
+  // every byte from 0x80 up is copied as it is. `undouble` is a CSV quote
+  // byte, each pair of which stands for one (-1: none).
+
+  /** `src[from, to)`, bytes already in COPY form (digits, dates, text known to need no escape). */
+  span(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    const buf = this.#buf;
+    if (n > 64) {
+      buf.set(src.subarray(from, to), this.#off);
+      this.#off += n;
+      return;
+    }
+    let off = this.#off;
+    for (let i = from; i < to; i++) buf[off++] = src[i]!;
+    this.#off = off;
+  }
+
+  /** `textSpan` for UTF-8 bytes: escaped for COPY; false, having written part of it, for a NUL. */
+  textBytes(src: Uint8Array, from: number, to: number, undouble: number): boolean {
+    this.ensure((to - from) * 2);
+    const buf = this.#buf;
+    let off = this.#off;
+    for (let i = from; i < to; i++) {
+      const c = src[i]!;
+      if (c > 13 && c !== BACKSLASH) {
+        buf[off++] = c;
+        if (c === undouble) i++;
+      } else if (c === BACKSLASH) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = BACKSLASH;
+      } else if (c === 9) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = 116;
+      } else if (c === 10) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = 110;
+      } else if (c === 13) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = 114;
+      } else if (c === 0) {
+        return false;
+      } else {
+        buf[off++] = c;
+      }
+    }
+    this.#off = off;
+    return true;
+  }
+
+  /**
+   * `jsonString` for UTF-8 bytes: a JSON string byte for byte as
+   * `JSON.stringify` writes the text (valid UTF-8 holds no lone surrogate,
+   * so only `"`, `\` and control characters are escaped). Not for COPY.
+   */
+  jsonStringBytes(src: Uint8Array, from: number, to: number, undouble: number): void {
+    this.ensure((to - from) * 6 + 2);
+    const buf = this.#buf;
+    let off = this.#off;
+    buf[off++] = 34;
+    for (let i = from; i < to; i++) {
+      const c = src[i]!;
+      if (c >= 0x20 && c !== 34 && c !== BACKSLASH) {
+        buf[off++] = c;
+        if (c === undouble) i++;
+      } else if (c === 34 || c === BACKSLASH) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = c;
+        if (c === undouble) i++;
+      } else {
+        buf[off++] = BACKSLASH;
+        const short = c === 8 ? 98 : c === 9 ? 116 : c === 10 ? 110 : c === 12 ? 102 : c === 13 ? 114 : 0; // b t n f r
+        if (short !== 0) buf[off++] = short;
+        else off = hexEscape(buf, off, c);
+      }
+    }
+    buf[off++] = 34;
+    this.#off = off;
+  }
+
+  /**
+   * `jsonStringSpan` for UTF-8 bytes: the text as a JSON string, escaped for
+   * COPY. False, having written part of it, for a control character.
+   */
+  jsonStringSpanBytes(src: Uint8Array, from: number, to: number, undouble: number): boolean {
+    this.ensure((to - from) * 4 + 2);
+    const buf = this.#buf;
+    let off = this.#off;
+    buf[off++] = 34;
+    for (let i = from; i < to; i++) {
+      const c = src[i]!;
+      if (c === 34) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = BACKSLASH;
+        buf[off++] = 34;
+        if (c === undouble) i++;
+      } else if (c === BACKSLASH) {
+        buf[off++] = BACKSLASH;
+        buf[off++] = BACKSLASH;
+        buf[off++] = BACKSLASH;
+        buf[off++] = BACKSLASH;
+      } else if (c < 0x20) {
+        return false;
+      } else {
+        buf[off++] = c;
+        if (c === undouble) i++;
+      }
+    }
+    buf[off++] = 34;
+    this.#off = off;
+    return true;
+  }
+
+  /**
+   * `jsonTokenText` for UTF-8 bytes: the content of a JSON string token,
+   * unescaped, as COPY text. False, having written part of it, for a `\u`
+   * escape (left to JSON.parse) or a raw control character.
+   */
+  jsonTokenTextBytes(src: Uint8Array, from: number, to: number): boolean {
+    this.ensure(to - from);
+    const buf = this.#buf;
+    let off = this.#off;
+    for (let i = from; i < to; i++) {
+      const c = src[i]!;
+      if (c === BACKSLASH) {
+        const e = src[++i]!;
+        if (e === 92 || e === 110 || e === 114 || e === 116) {
+          buf[off++] = BACKSLASH; // \\ \n \r \t: the same two characters in COPY text
+          buf[off++] = e;
+        } else if (e === 34 || e === 47) {
+          buf[off++] = e;
+        } else if (e === 98) {
+          buf[off++] = 8;
+        } else if (e === 102) {
+          buf[off++] = 12;
+        } else {
+          return false;
+        }
+      } else if (c < 0x20) {
+        return false;
+      } else {
+        buf[off++] = c;
+      }
+    }
+    this.#off = off;
+    return true;
+  }
+
   /** Where the next byte goes, to rewind to with `rewind` (a value that turned out not to fit). */
   get mark(): number {
     return this.#off - this.#rowStart;
