@@ -103,3 +103,10 @@ export async function* rowChunks(source: AsyncIterable<string | Uint8Array>, max
   // COPY accepts a last row without its newline.
   if (size > 0) yield take(size);
 }
+
+/** `COPY … TO STDOUT` rewritten to write PGlite's `/dev/blob`, the embedded database's only way out for COPY. */
+export function blobCopyOutSql(sql: string): string {
+  const match = /\bTO\s+STDOUT\b/i.exec(sql);
+  if (!match) throw new Error('copyOut expects a COPY … TO STDOUT statement');
+  return `${sql.slice(0, match.index)}TO '/dev/blob'${sql.slice(match.index + match[0].length)}`;
+}

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { blobCopySql, rowChunks } from './copy-chunks.js';
+import { blobCopyOutSql, blobCopySql, rowChunks } from './copy-chunks.js';
 import type { Database, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
 import { withTimeout } from './rows.js';
@@ -55,6 +55,10 @@ export class PgliteDatabase implements Database {
     return this.#db.transaction((inner) => copyInChunks(inner, sql, source));
   }
 
+  async copyOut(sql: string): Promise<Buffer> {
+    return copyOutBlob(this.#db, sql);
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#db.transaction(async (inner) => {
       const tx: Queryable = {
@@ -69,6 +73,9 @@ export class PgliteDatabase implements Database {
         },
         copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>) {
           return copyInChunks(inner, sql, source);
+        },
+        copyOut(sql: string) {
+          return copyOutBlob(inner, sql);
         },
       };
       return fn(tx);
@@ -87,6 +94,13 @@ export class PgliteDatabase implements Database {
       await this.#onClose?.();
     }
   }
+}
+
+/** COPY out through PGlite's `/dev/blob`: the output arrives whole, as a Blob. */
+async function copyOutBlob(db: Pick<Transaction, 'query'>, sql: string): Promise<Buffer> {
+  const result = await db.query(blobCopyOutSql(sql));
+  await yieldToEventLoop();
+  return result.blob === undefined ? Buffer.alloc(0) : Buffer.from(await result.blob.arrayBuffer());
 }
 
 /**

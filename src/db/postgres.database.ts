@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFromStream } from 'pg-copy-streams';
+import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
 import type { Database, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
 import { withTimeout } from './rows.js';
@@ -55,11 +55,26 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  async copyOut(sql: string): Promise<Buffer> {
+    const client = await wrapConnect(() => this.#pool.connect());
+    try {
+      const out = await copyOutOf(client, sql);
+      client.release();
+      return out;
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await wrapConnect(() => this.#pool.connect());
     const tx: Queryable = {
       copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>) {
         return copyInto(client, sql, source);
+      },
+      copyOut(sql: string) {
+        return copyOutOf(client, sql);
       },
       async query<R>(sql: string, params: readonly unknown[] = []) {
         const result = await client.query(sql, params as unknown[]);
@@ -107,6 +122,13 @@ async function copyInto(client: pg.PoolClient, sql: string, source: AsyncIterabl
   // A source that throws destroys the stream, which sends CopyFail: the server discards the rows.
   await pipeline(source, stream);
   return stream.rowCount;
+}
+
+/** Everything `COPY … TO STDOUT` writes, collected. */
+async function copyOutOf(client: pg.PoolClient, sql: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of client.query(copyToStream(sql))) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Network failures and "the server is starting up": worth another try later. */

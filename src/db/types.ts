@@ -31,6 +31,12 @@ export interface Queryable {
    * format.
    */
   copyFrom(sql: string, source: AsyncIterable<string | Uint8Array>): Promise<number>;
+  /**
+   * Runs `COPY (…) TO STDOUT …` and returns everything it wrote, as bytes
+   * (with `FORMAT binary`, read it with copy-binary.ts). The output is held
+   * whole: for queries whose result is bounded (a page), not for a table.
+   */
+  copyOut(sql: string): Promise<Buffer>;
 }
 
 export interface Database extends Queryable {

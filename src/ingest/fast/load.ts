@@ -269,7 +269,7 @@ export async function loadRawFast(
           continue;
         }
         // Not flat records alike: parsed, then each record the fast way or the ordinary way.
-        const data = JSON.parse(segment.json) as unknown[];
+        const data = JSON.parse(segment.json.toString('utf8')) as unknown[];
         for (let i = segment.skip; i < data.length; i++) {
           const record = { rowNumber: segment.rowNumbers[i]!, data: data[i] };
           if (unwrapRejection(record.data) || !records.encode(record.data, record.rowNumber)) mapInto(mapper, record, out);

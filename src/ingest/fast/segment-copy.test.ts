@@ -32,7 +32,7 @@ describe('SegmentCopyEncoder', () => {
     const json = JSON.stringify(data);
     const rowNumbers = [10, 11, 12, 13, 14, 15, 16];
     const segments = new SegmentCopyEncoder(mappings, target);
-    const declined = segments.encode(json, rowNumbers, 1);
+    const declined = segments.encode(Buffer.from(json), rowNumbers, 1);
     const records = new RecordCopyEncoder(mappings, target);
     const expectedDeclined = data.map((d, i) => ({ rowNumber: rowNumbers[i]!, data: d })).filter((r, i) => i >= 1 && !records.encode(r.data, r.rowNumber));
     expect(declined).toEqual(expectedDeclined);
@@ -40,7 +40,7 @@ describe('SegmentCopyEncoder', () => {
     expect(lines(segments)).toBe(lines(records));
     // A `\/` escape (which JSON.stringify never writes) reads as the same value.
     const odd = '[{"id":"8","name":"a\\/b","meta":"c\\/d"}]';
-    expect(segments.encode(odd, [1], 0)).toEqual([]);
+    expect(segments.encode(Buffer.from(odd), [1], 0)).toEqual([]);
     expect(records.encode(JSON.parse(odd)[0], 1)).toBe(true);
     expect(lines(segments)).toBe(lines(records));
   });
@@ -48,7 +48,7 @@ describe('SegmentCopyEncoder', () => {
   it('leaves a segment of records not flat and alike to the caller', () => {
     const segments = new SegmentCopyEncoder(mappings, target);
     for (const data of [[{ id: 1 }], [{ id: '1', name: { a: 1 } }], [{ id: '1' }, { name: 'x', id: '2' }], [{ id: '1' }, { id: '2', name: 'x' }], [1, 2], []]) {
-      expect(segments.encode(JSON.stringify(data), data.map((_, i) => i + 1), 0), JSON.stringify(data)).toBeNull();
+      expect(segments.encode(Buffer.from(JSON.stringify(data)), data.map((_, i) => i + 1), 0), JSON.stringify(data)).toBeNull();
     }
     expect(segments.take()).toBeUndefined();
   });

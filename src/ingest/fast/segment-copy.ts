@@ -1,7 +1,7 @@
 import type { FieldMappingInput } from '../../mapping/index.js';
 import { CopyBytes, type CopyTarget } from '../../stores/warehouse/index.js';
 import type { CopyLines } from './copy-sink.js';
-import { planFields, writeField, type FieldPlan } from './fields.js';
+import { planFields, writeFieldBytes, writeValue, type FieldPlan } from './fields.js';
 
 /** A record the fast path leaves to the ordinary one. */
 export interface DeclinedRecord {
@@ -14,7 +14,8 @@ const BACKSLASH = 92;
 
 /**
  * The raw store's segments (JSON arrays of records, as `readSegments`
- * gives them) straight to COPY lines, without parsing them into objects:
+ * gives them: UTF-8 bytes) straight to COPY lines, without parsing them
+ * into objects or decoding them to strings:
  * for flat records whose values are strings or null, as the CSV reader
  * makes them. The first record of a segment fixes its keys' order; a
  * segment whose records are not all like it (other keys, nested values,
@@ -42,16 +43,16 @@ export class SegmentCopyEncoder {
   }
 
   /**
-   * Writes the records of `json` after the first `skip`; returns the ones it
-   * declined, or null (nothing written) when the segment is not made of
-   * flat records alike.
+   * Writes the records of `json` (UTF-8 bytes) after the first `skip`;
+   * returns the ones it declined, or null (nothing written) when the segment
+   * is not made of flat records alike.
    */
-  encode(json: string, rowNumbers: readonly number[], skip: number): DeclinedRecord[] | null {
+  encode(json: Buffer, rowNumbers: readonly number[], skip: number): DeclinedRecord[] | null {
     const plan = this.#plan;
-    if (plan === null || json.charCodeAt(0) !== 91 /* [ */ || json.charCodeAt(1) !== 123 /* { */) return null;
+    if (plan === null || json[0] !== 91 /* [ */ || json[1] !== 123 /* { */) return null;
     const keys = firstKeys(json);
     if (keys === null) return null;
-    const tokens = keys.map((k, i) => `${i === 0 ? '{' : ','}${JSON.stringify(k)}:`);
+    const tokens = keys.map((k, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`, 'utf8'));
     // Where each column's value is among the record's keys (-1: the records lack it, so it is null).
     const positions = plan.map((p) => (p.key === null ? -1 : keys.indexOf(p.key)));
     if (this.#kinds.length < keys.length) {
@@ -65,56 +66,57 @@ export class SegmentCopyEncoder {
     const prefix = this.#target!.linePrefix;
     const out = new CopyBytes(256 * 1024);
     const declined: DeclinedRecord[] = [];
+    const n = json.length;
     let rows = 0;
     let pos = 1;
-    /** The next backslash at or after where it was looked for (json.length: none). */
+    /** The next backslash at or after where it was looked for (n: none). */
     let backslash = -1;
     for (let r = 0; r < rowNumbers.length; r++) {
       if (r > 0) {
-        if (json.charCodeAt(pos) !== 44 /* , */) return null;
+        if (json[pos] !== 44 /* , */) return null;
         pos++;
       }
       const recordStart = pos;
       for (let k = 0; k < tokens.length; k++) {
         const token = tokens[k]!;
-        if (!json.startsWith(token, pos)) return null;
+        if (!startsWith(json, token, pos)) return null;
         pos += token.length;
-        const c = json.charCodeAt(pos);
+        const c = json[pos];
         if (c === QUOTE) {
           // The closing quote: the next quote not escaped (indexOf, with the next backslash kept from string to string).
-          let j = json.indexOf('"', pos + 1);
+          let j = json.indexOf(QUOTE, pos + 1);
           let escaped = 0;
-          if (backslash <= pos) backslash = nextOf(json, '\\', pos + 1);
+          if (backslash <= pos) backslash = nextOf(json, BACKSLASH, pos + 1);
           while (backslash < j) {
             escaped = 1;
             const after = backslash + 2; // the escaped character is skipped, whatever it is
-            if (j < after) j = json.indexOf('"', after);
-            backslash = nextOf(json, '\\', after);
+            if (j < after) j = json.indexOf(QUOTE, after);
+            backslash = nextOf(json, BACKSLASH, after);
           }
           if (j === -1) return null; // the end of the text: not JSON we wrote
           starts[k] = pos + 1;
           ends[k] = j;
           kinds[k] = escaped;
           pos = j + 1;
-        } else if (c === 110 /* n */ && json.startsWith('null', pos)) {
+        } else if (c === 110 /* n */ && json[pos + 1] === 117 && json[pos + 2] === 108 && json[pos + 3] === 108) {
           kinds[k] = 2;
           pos += 4;
         } else {
           return null; // a number, a boolean, an object...: parsed the ordinary way
         }
       }
-      if (json.charCodeAt(pos) !== 125 /* } */) return null;
+      if (json[pos] !== 125 /* } */) return null;
       pos++;
       if (r < skip) continue;
       const rowNumber = rowNumbers[r]!;
       if (!this.#line(out, plan, positions, json, prefix, rowNumber)) {
         out.abortRow();
-        declined.push({ rowNumber, data: JSON.parse(json.slice(recordStart, pos)) });
+        declined.push({ rowNumber, data: JSON.parse(json.toString('utf8', recordStart, pos)) });
       } else {
         rows++;
       }
     }
-    if (json.charCodeAt(pos) !== 93 /* ] */ || pos !== json.length - 1) return null;
+    if (json[pos] !== 93 /* ] */ || pos !== n - 1) return null;
     if (rows > 0) {
       this.#lines.push(...out.take());
       this.#rows += rows;
@@ -131,7 +133,7 @@ export class SegmentCopyEncoder {
     return lines;
   }
 
-  #line(out: CopyBytes, plan: FieldPlan[], positions: number[], json: string, prefix: Buffer, rowNumber: number): boolean {
+  #line(out: CopyBytes, plan: FieldPlan[], positions: number[], json: Buffer, prefix: Buffer, rowNumber: number): boolean {
     out.beginRow();
     out.bytes(prefix);
     out.digits(rowNumber);
@@ -147,24 +149,25 @@ export class SegmentCopyEncoder {
       const from = this.#starts[k]!;
       const to = this.#ends[k]!;
       if (this.#kinds[k] === 0) {
-        if (!writeField(out, field, json, from, to, -1)) return false;
+        // No escape in the token: its bytes are the text, and JSON text holds no character COPY escapes.
+        if (!writeFieldBytes(out, field, json, from, to, -1)) return false;
         continue;
       }
       // Escapes in the token: text is unescaped straight into COPY text; a JSON column holds the
       // token itself (JSON.stringify of the value), its backslashes doubled, unless it has a \u escape.
       const mark = out.mark;
-      if (field.mapType === field.tableType && field.mapType === 'string' && out.jsonTokenText(json, from, to)) continue;
+      if (field.mapType === field.tableType && field.mapType === 'string' && out.jsonTokenTextBytes(json, from, to)) continue;
       out.rewind(mark);
       if (field.mapType === field.tableType && field.mapType === 'json' && !hasUnusualEscape(json, from, to)) {
         out.byte(34);
-        if (out.textSpan(json, from, to, -1)) {
+        if (out.textBytes(json, from, to, -1)) {
           out.byte(34);
           continue;
         }
       }
       out.rewind(mark);
-      const value = JSON.parse(json.slice(from - 1, to + 1)) as string;
-      if (!writeField(out, field, value, 0, value.length, -1)) return false;
+      const value = JSON.parse(json.toString('utf8', from - 1, to + 1)) as string;
+      if (!writeValue(out, field, value)) return false;
     }
     out.byte(10);
     out.endRow();
@@ -177,49 +180,58 @@ export class SegmentCopyEncoder {
  * JSON.stringify writes for a character it must escape (`\u`, which may
  * stand for NUL or a lone surrogate, or `\/`): then the value is parsed.
  */
-function hasUnusualEscape(json: string, from: number, to: number): boolean {
-  for (let i = json.indexOf('\\', from); i !== -1 && i < to; i = json.indexOf('\\', i + 2)) {
-    const e = json.charCodeAt(i + 1);
+function hasUnusualEscape(json: Buffer, from: number, to: number): boolean {
+  for (let i = json.indexOf(BACKSLASH, from); i !== -1 && i < to; i = json.indexOf(BACKSLASH, i + 2)) {
+    const e = json[i + 1];
     if (e === 117 || e === 47) return true;
   }
   return false;
 }
 
-const nextOf = (text: string, c: string, from: number): number => {
-  const at = text.indexOf(c, from);
-  return at === -1 ? text.length : at;
+const nextOf = (bytes: Buffer, c: number, from: number): number => {
+  const at = bytes.indexOf(c, from);
+  return at === -1 ? bytes.length : at;
 };
 
+/** Whether `bytes` holds `token` at `at` (tokens are a few bytes: a loop beats a native compare). */
+function startsWith(bytes: Buffer, token: Buffer, at: number): boolean {
+  const n = token.length;
+  if (at + n > bytes.length) return false;
+  for (let i = 0; i < n; i++) if (bytes[at + i] !== token[i]) return false;
+  return true;
+}
+
 /** The keys of the first record of a JSON array of records, when they are plain (no escapes) and distinct; else null. */
-function firstKeys(json: string): string[] | null {
+function firstKeys(json: Buffer): string[] | null {
   const keys: string[] = [];
+  const n = json.length;
   let pos = 1; // at `{`
   for (;;) {
-    const c = json.charCodeAt(pos);
+    const c = json[pos];
     if (c === 125 /* } */ && keys.length === 0) return null; // an empty record: nothing to gain
     if (c !== (keys.length === 0 ? 123 : 44)) return null;
-    if (json.charCodeAt(pos + 1) !== QUOTE) return null;
-    const end = json.indexOf('"', pos + 2);
+    if (json[pos + 1] !== QUOTE) return null;
+    const end = json.indexOf(QUOTE, pos + 2);
     if (end === -1) return null;
-    const key = json.slice(pos + 2, end);
-    if (key.includes('\\') || keys.includes(key) || json.charCodeAt(end + 1) !== 58 /* : */) return null;
+    const key = json.toString('utf8', pos + 2, end);
+    if (key.includes('\\') || keys.includes(key) || json[end + 1] !== 58 /* : */) return null;
     keys.push(key);
     // Skip the value: a plain string or null (anything else makes the segment the ordinary path's anyway).
     pos = end + 2;
-    if (json.charCodeAt(pos) === QUOTE) {
+    if (json[pos] === QUOTE) {
       let j = pos + 1;
       for (;;) {
-        const d = json.charCodeAt(j);
+        if (j >= n) return null;
+        const d = json[j]!;
         if (d === QUOTE) break;
-        if (d !== d) return null;
         j += d === BACKSLASH ? 2 : 1;
       }
       pos = j + 1;
-    } else if (json.startsWith('null', pos)) {
+    } else if (json[pos] === 110 && json[pos + 1] === 117 && json[pos + 2] === 108 && json[pos + 3] === 108) {
       pos += 4;
     } else {
       return null;
     }
-    if (json.charCodeAt(pos) === 125) return keys;
+    if (json[pos] === 125) return keys;
   }
 }

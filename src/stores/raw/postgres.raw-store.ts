@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/index.js';
+import { int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf, type Database, type Queryable } from '../../db/index.js';
 import { notFound, UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
 import { ColumnName } from '../../mapping/index.js';
 import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
@@ -69,6 +69,7 @@ const TABLE_ID = '(SELECT id FROM raw_tables WHERE org_id = $1 AND table_name = 
 const SOURCE_ID = `(SELECT s.id FROM raw_sources s JOIN raw_tables t ON t.id = s.table_id
    WHERE t.org_id = $1 AND t.table_name = $2 AND s.org_id = $1 AND s.source_kind = $3 AND s.source_id = $4)`;
 
+
 type Int8 = number | string;
 
 /** One stored segment, unparsed (see `readSegments`). */
@@ -76,8 +77,8 @@ export interface RawSegment {
   source: RawSource;
   /** The row numbers of the segment's records, in order. */
   rowNumbers: number[];
-  /** The JSON array of their data. */
-  json: string;
+  /** The JSON array of their data, as UTF-8 bytes. */
+  json: Buffer;
   /** How many records at the start are not part of the read. */
   skip: number;
   /** The watermark of the first record (the others follow, one apart). */
@@ -85,13 +86,14 @@ export interface RawSegment {
   ingestedAt: Date;
 }
 
-interface SegmentRow {
-  last_watermark: Int8;
+/** A segment as a page query returns it: its data as text (`read`) or as UTF-8 bytes (`readSegments`). */
+interface SegmentRow<D> {
+  last_watermark: number;
   row_count: number;
-  raw_source_id: Int8;
+  raw_source_id: number;
   ingested_at: Date;
   row_numbers: number[];
-  data: string;
+  data: D;
 }
 
 /** What one read covers, fixed when it begins: watermarks in `(since, to]` of one table (and source). */
@@ -175,7 +177,7 @@ export class PostgresRawStore implements RawStore {
   async *read(orgId: string, table: string, options: RawReadOptions = {}): AsyncGenerator<RawRecord[]> {
     const batchSize = checkBatchSize(options.batchSize);
     let pending: RawRecord[] = [];
-    for await (const page of this.#pages(orgId, table, options, () => batchSize - pending.length)) {
+    for await (const page of this.#pages(orgId, table, options, () => batchSize - pending.length, segmentText)) {
       for (const { source, segment, after } of page) pending.push(...explode(orgId, table, source, segment, after));
       while (pending.length >= batchSize) {
         yield pending.slice(0, batchSize);
@@ -195,23 +197,27 @@ export class PostgresRawStore implements RawStore {
    */
   async *readSegments(orgId: string, table: string, options: RawReadOptions = {}): AsyncGenerator<RawSegment[]> {
     const batchSize = checkBatchSize(options.batchSize ?? 20_000);
-    for await (const page of this.#pages(orgId, table, options, () => batchSize)) {
+    for await (const page of this.#pages(orgId, table, options, () => batchSize, segmentBytes)) {
       const out: RawSegment[] = [];
       for (const { source, segment, after } of page) {
-        const first = Number(segment.last_watermark) - segment.row_count + 1;
+        const first = segment.last_watermark - segment.row_count + 1;
         out.push({ source, rowNumbers: segment.row_numbers, json: segment.data, skip: Math.max(0, after - first + 1), firstWatermark: first, ingestedAt: segment.ingested_at });
       }
       if (out.length > 0) yield out;
     }
   }
 
-  /** The segments of a read, a query's worth at a time; `want` says how many records the next query should bring. */
-  async *#pages(
+  /**
+   * The segments of a read, a query's worth at a time; `want` says how many
+   * records the next query should bring, `fetch` runs the query (text or bytes).
+   */
+  async *#pages<D>(
     orgId: string,
     table: string,
     options: RawReadOptions,
     want: () => number,
-  ): AsyncGenerator<{ source: RawSource; segment: SegmentRow; after: number }[]> {
+    fetch: PageFetch<D>,
+  ): AsyncGenerator<{ source: RawSource; segment: SegmentRow<D>; after: number }[]> {
     checkScope(orgId, table, options.source);
     const since = checkWatermark(options.sinceWatermark);
     const scope = await this.#readScope(orgId, table, options.source);
@@ -219,37 +225,17 @@ export class PostgresRawStore implements RawStore {
     // Sources by id, looked up once per read (a segment holds one source).
     const sources = new Map<number, RawSource>();
     if (options.source && scope.sourceId !== undefined) sources.set(scope.sourceId, { kind: options.source.kind, id: options.source.id });
-    // Keyset pages over the primary key (table_id, last_watermark): each query
-    // is short, so nothing stays open while the consumer works (on PGlite an
-    // open cursor would block every other query). A query takes the next
-    // segments until they hold the records still wanted: `h` ranks segment
-    // headers (small rows; the data sits in TOAST) and only the chosen
-    // segments' data is sent.
-    const sourceFilter = scope.sourceId === undefined ? '' : ' AND raw_source_id = $6';
-    const sql = `
-      WITH h AS (
-        SELECT last_watermark, sum(row_count) OVER (ORDER BY last_watermark) - row_count AS before
-          FROM raw_segments
-         WHERE table_id = $1 AND org_id = $2 AND last_watermark > $3 AND first_watermark <= $4${sourceFilter}
-         ORDER BY last_watermark
-         LIMIT ${SEGMENTS_PER_QUERY})
-      SELECT g.last_watermark, g.row_count, g.raw_source_id, g.ingested_at, g.row_numbers, g.data
-        FROM h JOIN raw_segments g ON g.table_id = $1 AND g.last_watermark = h.last_watermark
-       WHERE h.before < $5
-       ORDER BY g.last_watermark`;
     let cursor = since;
     while (cursor < scope.to) {
-      const params: unknown[] = [scope.tableId, orgId, cursor, scope.to, want()];
-      if (scope.sourceId !== undefined) params.push(scope.sourceId);
-      const { rows: segments } = await this.#db.query<SegmentRow>(sql, params);
+      const segments = await fetch(this.#db, { tableId: scope.tableId, orgId, after: cursor, to: scope.to, want: want(), sourceId: scope.sourceId });
       if (segments.length === 0) break;
       await this.#resolveSources(orgId, segments, sources);
-      const page: { source: RawSource; segment: SegmentRow; after: number }[] = [];
+      const page: { source: RawSource; segment: SegmentRow<D>; after: number }[] = [];
       for (const segment of segments) {
-        const source = sources.get(Number(segment.raw_source_id));
+        const source = sources.get(segment.raw_source_id);
         // A source deleted while this read went on: its records are gone too.
         if (source) page.push({ source, segment, after: cursor });
-        cursor = Number(segment.last_watermark);
+        cursor = segment.last_watermark;
       }
       yield page;
     }
@@ -347,10 +333,10 @@ export class PostgresRawStore implements RawStore {
   }
 
   /** Adds to `sources` the sources of `segments` it does not know yet. */
-  async #resolveSources(orgId: string, segments: readonly SegmentRow[], sources: Map<number, RawSource>): Promise<void> {
+  async #resolveSources(orgId: string, segments: readonly { raw_source_id: number }[], sources: Map<number, RawSource>): Promise<void> {
     const missing = new Set<number>();
     for (const segment of segments) {
-      const id = Number(segment.raw_source_id);
+      const id = segment.raw_source_id;
       if (!sources.has(id)) missing.add(id);
     }
     if (missing.size === 0) return;
@@ -362,11 +348,80 @@ export class PostgresRawStore implements RawStore {
   }
 }
 
+/** What a page query asks for: segments of a table after a watermark, up to the read's end, as many as hold `want` records. */
+interface PageQuery {
+  tableId: number;
+  orgId: string;
+  after: number;
+  to: number;
+  want: number;
+  sourceId: number | undefined;
+}
+
+type PageFetch<D> = (db: Queryable, page: PageQuery) => Promise<SegmentRow<D>[]>;
+
+/**
+ * The page query. Keyset pages over the primary key (table_id,
+ * last_watermark): each query is short, so nothing stays open while the
+ * consumer works (on PGlite an open cursor would block every other query).
+ * A query takes the next segments until they hold the records still
+ * wanted: `h` ranks segment headers (small rows; the data sits in TOAST)
+ * and only the chosen segments' data is sent. `v` gives each value as SQL:
+ * a parameter (`$1`) or a literal.
+ */
+function pageSql(v: { tableId: string; orgId: string; after: string; to: string; want: string; sourceId: string | undefined }): string {
+  return `
+      WITH h AS (
+        SELECT last_watermark, sum(row_count) OVER (ORDER BY last_watermark) - row_count AS before
+          FROM raw_segments
+         WHERE table_id = ${v.tableId} AND org_id = ${v.orgId} AND last_watermark > ${v.after} AND first_watermark <= ${v.to}${v.sourceId === undefined ? '' : ` AND raw_source_id = ${v.sourceId}`}
+         ORDER BY last_watermark
+         LIMIT ${SEGMENTS_PER_QUERY})
+      SELECT g.last_watermark, g.row_count, g.raw_source_id, g.ingested_at, g.row_numbers, g.data
+        FROM h JOIN raw_segments g ON g.table_id = ${v.tableId} AND g.last_watermark = h.last_watermark
+       WHERE h.before < ${v.want}
+       ORDER BY g.last_watermark`;
+}
+
+/** A page with the data as text, through the query protocol (`read` parses it). */
+const segmentText: PageFetch<string> = async (db, page) => {
+  const params: unknown[] = [page.tableId, page.orgId, page.after, page.to, page.want];
+  if (page.sourceId !== undefined) params.push(page.sourceId);
+  const sql = pageSql({ tableId: '$1', orgId: '$2', after: '$3', to: '$4', want: '$5', sourceId: page.sourceId === undefined ? undefined : '$6' });
+  const { rows } = await db.query<Omit<SegmentRow<string>, 'last_watermark' | 'raw_source_id'> & { last_watermark: Int8; raw_source_id: Int8 }>(sql, params);
+  return rows.map((row) => ({ ...row, last_watermark: Number(row.last_watermark), raw_source_id: Number(row.raw_source_id) }));
+};
+
+/**
+ * A page with the data as UTF-8 bytes, through a binary COPY: the query
+ * protocol's driver would decode megabytes of JSON to a string that the
+ * fast path only copies back into bytes. COPY takes no parameters: the
+ * numbers are written in, the organisation as a quoted literal.
+ */
+const segmentBytes: PageFetch<Buffer> = async (db, page) => {
+  const sql = pageSql({
+    tableId: String(page.tableId),
+    orgId: sqlLiteral(page.orgId),
+    after: String(page.after),
+    to: String(page.to),
+    want: String(page.want),
+    sourceId: page.sourceId === undefined ? undefined : String(page.sourceId),
+  });
+  const rows = parseCopyBinary(await db.copyOut(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+  return rows.map((f) => ({
+    last_watermark: int8Of(f[0]!),
+    row_count: int4Of(f[1]!),
+    raw_source_id: int8Of(f[2]!),
+    ingested_at: timestamptzOf(f[3]!),
+    row_numbers: int4ArrayOf(f[4]!),
+    data: f[5]!,
+  }));
+};
+
 /** The records of a segment whose watermark is above `after`. */
-function explode(orgId: string, table: string, source: RawSource, segment: SegmentRow, after: number): RawRecord[] {
+function explode(orgId: string, table: string, source: RawSource, segment: SegmentRow<string>, after: number): RawRecord[] {
   const data = JSON.parse(segment.data) as unknown[];
-  const last = Number(segment.last_watermark);
-  const first = last - segment.row_count + 1;
+  const first = segment.last_watermark - segment.row_count + 1;
   const out: RawRecord[] = [];
   for (let i = Math.max(0, after - first + 1); i < segment.row_count; i++) {
     out.push({
