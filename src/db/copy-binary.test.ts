@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/databases.js';
-import { int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';
+import { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';
 
 // copyOut is part of the Database conformance: both drivers give the same bytes.
 describeEachDatabase('Database.copyOut with parseCopyBinary', (fx) => {
@@ -39,12 +39,24 @@ describeEachDatabase('Database.copyOut with parseCopyBinary', (fx) => {
     }
   });
 
+  it.runIf(fx.kind === 'postgres')('takes an int4[] parameter in binary (int4ArrayBinary) as the array it holds', async () => {
+    for (const values of [[], [1], [3, 1, 2147483647, -5], Array.from({ length: 5000 }, (_, i) => i + 1)]) {
+      const { rows } = await fx.db.query<{ v: number[]; n: number }>('SELECT $1::int[] AS v, cardinality($1::int[]) AS n', [int4ArrayBinary(values)]);
+      expect(rows[0]!.v).toEqual(values);
+      expect(rows[0]!.n).toBe(values.length);
+    }
+  });
+
   it('gives no rows for an empty result', async () => {
     expect(parseCopyBinary(await fx.db.copyOut('COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT binary)'))).toEqual([]);
   });
 });
 
 describe('parseCopyBinary', () => {
+  it('int4ArrayOf reads what int4ArrayBinary writes', () => {
+    for (const values of [[], [0], [7, -7, 2147483647, -2147483648]]) expect(int4ArrayOf(int4ArrayBinary(values))).toEqual(values);
+  });
+
   it('refuses what is not binary COPY output', () => {
     expect(() => parseCopyBinary(Buffer.from('id\tname\n1\tx\n'))).toThrow(/signature/);
   });

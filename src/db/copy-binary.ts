@@ -61,6 +61,33 @@ export function int4ArrayOf(field: Buffer): number[] {
 }
 
 /**
+ * An int4[] in the binary send format, the inverse of int4ArrayOf. Given
+ * to node-postgres as a parameter (a Buffer goes as a binary parameter),
+ * the server reads it without parsing text: a raw segment's 5,000 row
+ * numbers otherwise cost an array literal built in JavaScript and parsed
+ * by the server. PostgreSQL servers only: PGlite takes a Buffer as bytea.
+ */
+export function int4ArrayBinary(values: readonly number[]): Buffer {
+  const n = values.length;
+  if (n === 0) {
+    const empty = Buffer.alloc(12);
+    empty.writeInt32BE(23, 8);
+    return empty;
+  }
+  const out = Buffer.allocUnsafe(20 + 8 * n);
+  out.writeInt32BE(1, 0); // dimensions
+  out.writeInt32BE(0, 4); // no NULLs
+  out.writeInt32BE(23, 8); // element type: int4
+  out.writeInt32BE(n, 12);
+  out.writeInt32BE(1, 16); // lower bound
+  for (let i = 0, pos = 20; i < n; i++, pos += 8) {
+    out.writeInt32BE(4, pos);
+    out.writeInt32BE(values[i]!, pos + 4);
+  }
+  return out;
+}
+
+/**
  * A string as an SQL literal, for the statements that take no parameters
  * (COPY): quotes doubled, and an `E''` literal with doubled backslashes
  * when it holds any, so the text means the same whatever

@@ -33,4 +33,4 @@ export async function openDatabase(config: DatabaseConfig, options: { applicatio
   }
 }
 export { iso, isoOrNull, isUniqueViolation } from './rows.js';
-export { int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';
+export { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';

@@ -1,4 +1,4 @@
-import { int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf, type Database, type Queryable } from '../../db/index.js';
+import { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf, type Database, type Queryable } from '../../db/index.js';
 import { notFound, UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
 import { ColumnName } from '../../mapping/index.js';
 import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
@@ -143,7 +143,7 @@ export class PostgresRawStore implements RawStore {
         const tableId = Number(rows[0]!.table_id);
         const sourceId = Number(rows[0]!.source_id);
         let stored = 0;
-        for (const chunk of chunks) stored += await insertChunk(tx, orgId, tableId, sourceId, chunk);
+        for (const chunk of chunks) stored += await insertChunk(tx, orgId, tableId, sourceId, chunk, this.#db.kind === 'postgres');
         return stored;
       });
     } catch (error) {
@@ -442,7 +442,7 @@ function explode(orgId: string, table: string, source: RawSource, segment: Segme
  * segment. Runs under the table's lock, in a statement after the one that
  * took it, so it sees every segment committed before.
  */
-async function insertChunk(tx: Queryable, orgId: string, tableId: number, sourceId: number, chunk: Chunk): Promise<number> {
+async function insertChunk(tx: Queryable, orgId: string, tableId: number, sourceId: number, chunk: Chunk, server: boolean): Promise<number> {
   let { rowNumbers, json } = chunk;
   let low = MAX_ROW_NUMBER;
   let high = 0;
@@ -466,7 +466,8 @@ async function insertChunk(tx: Queryable, orgId: string, tableId: number, source
       if (n > high) high = n;
     }
   }
-  await tx.query(INSERT_SEGMENT, [tableId, sourceId, rowNumbers.length, orgId, low, high, rowNumbers, json]);
+  // A server takes the row numbers in binary (no array literal to build and parse), PGlite as an array.
+  await tx.query(INSERT_SEGMENT, [tableId, sourceId, rowNumbers.length, orgId, low, high, server ? int4ArrayBinary(rowNumbers) : rowNumbers, json]);
   return rowNumbers.length;
 }
 
