@@ -5,7 +5,7 @@ import { formatBytes, rawPreview, type ReadContext } from './batcher.js';
 import { detectDialect, detectHeader, sampleText, type Dialect } from './detect.js';
 import type { FileBatch, FileColumn } from './file.schema.js';
 import type { PeekedSource } from './source.js';
-import { describeInvalidUtf8, Utf8Decoder, type InvalidUtf8 } from './utf8.js';
+import { describeInvalidUtf8, Utf8Checker, Utf8Decoder, type InvalidUtf8 } from './utf8.js';
 
 /**
  * CSV and TSV. PapaParse's core `Parser` splits text into rows (quotes,
@@ -14,7 +14,8 @@ import { describeInvalidUtf8, Utf8Decoder, type InvalidUtf8 } from './utf8.js';
  * there at chunk edges, and buffers an unclosed quote to the end of the file
  * (README.md, bench/csv-parsers.ts):
  *
- * - bytes → text with Utf8Decoder, which notes where bytes were not UTF-8;
+ * - bytes → text with Utf8Decoder, which notes where bytes were not UTF-8
+ *   (with a sink: bytes checked by Utf8Checker, text only where PapaParse reads);
  * - text is parsed up to the last complete row, the rest waits for more
  *   (`#tail`); a row growing past `maxRowBytes` is rejected and skipped to
  *   the next line break, so memory stays bounded;
@@ -25,22 +26,23 @@ import { describeInvalidUtf8, Utf8Decoder, type InvalidUtf8 } from './utf8.js';
  * files) and a `\r` ending an unquoted last field is dropped, so CRLF, LF and
  * a mix of both read alike.
  *
- * With a CsvRowSink (the fast ingest path), plain rows are read by a scanner
- * of their own and handed to the sink as offsets into the text, before any
- * record is made; PapaParse reads every other row (see CsvRows.#scan).
+ * With a CsvRowSink (the fast ingest path), the file stays bytes: plain rows
+ * are read by a scanner of their own and handed to the sink as offsets into
+ * the bytes, before any record is made, and never decoded; PapaParse reads
+ * every other row, decoded for it (see CsvRows.#scan and #readBytes).
  */
 
-/** Past this, a row still incomplete is re-parsed only once as much text again has arrived: linear, not quadratic. */
-const RESCAN_AFTER_CHARS = 1024 * 1024;
+/** Past this, a row still incomplete is re-parsed only once as much again has arrived (characters of text, or bytes): linear, not quadratic. */
+const RESCAN_AFTER = 1024 * 1024;
 
 /**
  * Where the fields of one well-formed row are, for a CsvRowSink. The object
  * is reused from row to row: read it during the call, do not keep it.
  */
 export interface CsvRowSpans {
-  /** The text the offsets index. */
-  readonly text: string;
-  /** Field i's content is `text[starts[i], ends[i])`, quotes excluded. */
+  /** The file's bytes the offsets index (valid UTF-8 where the fields are). */
+  readonly bytes: Buffer;
+  /** Field i's content is `bytes[starts[i], ends[i])`, quotes excluded. */
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   /**
@@ -68,9 +70,17 @@ const LF = 10;
 const CR = 13;
 /** Rows PapaParse reads after the scanner leaves one, before the scanner tries again. */
 const PAPA_ROWS = 32;
+/** Bytes decoded for PapaParse at a time when it reads those few rows (more when a row is longer). */
+const PAPA_WINDOW = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** Whether the scanner of plain rows runs for a sink (see CsvRows.#scan); tests turn it off to compare with PapaParse alone. */
 export const csvScan = { enabled: true };
+
+const isAsciiByte = (c: string): boolean => c.length === 1 && c.charCodeAt(0) < 0x80;
+
+/** How many bytes an invalid sequence is (its `bytes` are in hex, `e2 82`). */
+const invalidLength = (item: InvalidUtf8): number => (item.bytes.length + 1) / 3;
 
 /** Header cells → distinct column names, keeping each header as written for the UI. */
 export function columnsFromHeader(header: readonly string[]): FileColumn[] {
@@ -137,7 +147,6 @@ interface PapaStep {
 
 class CsvRows {
   readonly #ctx: ReadContext;
-  readonly #decoder: Utf8Decoder;
   readonly #dialect: Dialect;
   readonly #hasHeader: boolean;
   readonly #parser: Papa.Parser;
@@ -149,16 +158,38 @@ class CsvRows {
   readonly #delimiter: string;
   readonly #newline: '\n' | '\r';
   readonly #keepQuotedEmpty: boolean;
+  /**
+   * Text input: the file is decoded chunk by chunk and PapaParse reads it
+   * all. Byte input (`#checker`, for the scanner): the file stays bytes,
+   * only checked, and only what PapaParse reads is decoded (see #readBytes).
+   */
+  readonly #decoder: Utf8Decoder | null;
+  readonly #checker: Utf8Checker | null;
+  /**
+   * Invalid UTF-8 sequences not yet passed, in order. With text input, the
+   * decoder's, located by `charOffset` in the whole text; with bytes, the
+   * checker's, located by `byteOffset`, and by `charOffset` in the text
+   * last decoded for PapaParse (Infinity when not in it; see #decode).
+   */
+  readonly #invalid: InvalidUtf8[];
 
   #columns: FileColumn[] | null = null;
   #names: string[] = [];
-  /** Text after the last complete row. */
+  /** Text input: the text after the last complete row, and text that came after it while waiting (see #pushText). */
   #tail = '';
   #fresh: string[] = [];
   #freshLength = 0;
-  /** Offset in the decoded text of `#tail`'s first character (invalid UTF-8 is located by it). */
+  /** Offset in the decoded text of `#tail`'s first character (invalid UTF-8 is located by it); 0 with byte input. */
   #textBase = 0;
-  /** After an over-long row: dropping text until the next line break. */
+  /** Byte input: the same as `#tail` and `#fresh`, in bytes... */
+  #tailBytes: Buffer = EMPTY;
+  #freshBytes: Buffer[] = [];
+  #freshByteLength = 0;
+  /** ...and the file offset of the first byte held (BOM included, as InvalidUtf8.byteOffset). */
+  #byteBase = 0;
+  /** The invalid sequences in the text last decoded from bytes: its char offset, then its length in bytes, for each. */
+  readonly #decodedInvalid: number[] = [];
+  /** After an over-long row: dropping input until the next line break. */
   #skipping = false;
   /** The text being parsed, and where the current row starts in it. */
   #input = '';
@@ -169,16 +200,15 @@ class CsvRows {
   sunk = 0;
   readonly #sink: CsvRowSink | null;
   #sinkOn = false;
-  readonly #spans: { text: string; starts: Int32Array; ends: Int32Array; kinds: Uint8Array } = {
-    text: '',
+  readonly #spans: { bytes: Buffer; starts: Int32Array; ends: Int32Array; kinds: Uint8Array } = {
+    bytes: EMPTY,
     starts: new Int32Array(0),
     ends: new Int32Array(0),
     kinds: new Uint8Array(0),
   };
 
-  constructor(ctx: ReadContext, decoder: Utf8Decoder, dialect: Dialect, hasHeader: boolean) {
+  constructor(ctx: ReadContext, dialect: Dialect, hasHeader: boolean) {
     this.#ctx = ctx;
-    this.#decoder = decoder;
     this.#dialect = dialect;
     this.#hasHeader = hasHeader;
     this.#quote = dialect.quote;
@@ -186,12 +216,36 @@ class CsvRows {
     this.#newline = dialect.lineBreak === 'cr' ? '\r' : '\n';
     this.#keepQuotedEmpty = ctx.options.quotedEmpty === 'empty';
     this.#sink = ctx.sink ?? null;
+    // The scanner reads bytes: only for a sink (without one, PapaParse makes
+    // records faster than the scanner's spans do), with a delimiter and a
+    // quote of one ASCII byte each, and LF line breaks (not CR-only files).
+    const scan = csvScan.enabled && this.#sink !== null && this.#newline === '\n' && isAsciiByte(this.#delimiter) && isAsciiByte(this.#quote);
+    this.#checker = scan ? new Utf8Checker() : null;
+    this.#decoder = scan ? null : new Utf8Decoder();
+    this.#invalid = this.#decoder?.invalid ?? [];
     this.#papaConfig = { delimiter: dialect.delimiter, quoteChar: dialect.quote, escapeChar: dialect.quote, newline: this.#newline };
     this.#parser = new Papa.Parser({ ...this.#papaConfig, step: (results: PapaStep) => this.#step(results) });
   }
 
-  /** Takes the next piece of text; `final` at the end of the file. */
-  push(text: string, final: boolean): void {
+  /** Whether the file starts with a byte order mark (known once its first bytes are read). */
+  get bom(): boolean {
+    return (this.#decoder ?? this.#checker!).bom;
+  }
+
+  /** Takes the next chunk of the file. */
+  push(chunk: Uint8Array): void {
+    if (this.#decoder !== null) this.#pushText(this.#decoder.decode(chunk), false);
+    else this.#pushBytes(chunk, false);
+  }
+
+  /** Reads what is left at the end of the file. */
+  end(): void {
+    if (this.#decoder !== null) this.#pushText(this.#decoder.end(), true);
+    else this.#pushBytes(EMPTY, true);
+  }
+
+  /** Text input: takes the next piece of text; PapaParse reads every row. */
+  #pushText(text: string, final: boolean): void {
     if (this.#skipping) {
       const nl = text.indexOf(this.#newline);
       if (nl === -1) {
@@ -207,58 +261,171 @@ class CsvRows {
     this.#fresh.push(text);
     this.#freshLength += text.length;
     const tailLength = this.#tail.length;
-    if (
-      !final &&
-      tailLength > RESCAN_AFTER_CHARS &&
-      this.#freshLength < tailLength &&
-      tailLength + this.#freshLength < this.#ctx.options.maxRowBytes
-    ) {
+    if (!final && tailLength > RESCAN_AFTER && this.#freshLength < tailLength && tailLength + this.#freshLength < this.#ctx.options.maxRowBytes) {
       return;
     }
     const input = this.#fresh.length === 1 ? this.#tail + this.#fresh[0]! : this.#tail + this.#fresh.join('');
     this.#fresh = [];
     this.#freshLength = 0;
-    // Plain rows go to the scanner, the others to PapaParse: a few rows at a
-    // time while the scanner may read on after them, else the rest.
-    let consumed = 0;
-    for (;;) {
-      consumed = this.#scan(input, consumed);
-      if (consumed >= input.length) break;
-      // Before the columns are known only the next row (the header, or the first row), then the scanner may start.
-      const limit = !this.#scanning() ? Infinity : this.#columns === null ? 1 : PAPA_ROWS;
-      const rest = consumed === 0 ? input : input.slice(consumed);
-      this.#textBase += consumed;
-      this.#input = rest;
-      this.#rowStart = 0;
-      const rows = this.#parse(rest, final, limit);
-      this.#textBase -= consumed;
-      this.#input = '';
-      if (rows < limit) {
-        // PapaParse went to the end: the rest is the next push's (or, at the end, read whole).
-        consumed = final ? input.length : consumed + this.#rowStart;
-        break;
-      }
-      consumed += this.#rowStart;
-    }
+    this.#parse(input, final, Infinity);
+    // PapaParse went to the end: the rest is the next push's (or, at the end, read whole).
+    const consumed = final ? input.length : this.#rowStart;
+    this.#input = '';
     this.#tail = consumed === 0 ? input : input.slice(consumed);
     this.#textBase += consumed;
     if (!final) this.#checkTailSize();
   }
 
+  /** Byte input: takes the next chunk; the scanner reads the plain rows, PapaParse the others. */
+  #pushBytes(chunk: Uint8Array, final: boolean): void {
+    // The checker holds back an incomplete character at a chunk's end, as the
+    // decoder does: the region ends on a character boundary.
+    const checked = this.#checker!.check(chunk, final);
+    let region = checked.region;
+    for (const item of checked.invalid) {
+      item.charOffset = Infinity; // not decoded yet
+      this.#invalid.push(item);
+    }
+    // Nothing held: the region's first byte is the next one held.
+    if (this.#tailBytes.length === 0 && this.#freshBytes.length === 0) this.#byteBase = checked.byteStart;
+    if (this.#skipping) {
+      const nl = region.indexOf(LF);
+      if (nl === -1) {
+        this.#byteBase += region.length;
+        this.#dropInvalidBytesBefore(this.#byteBase);
+        return;
+      }
+      this.#byteBase += nl + 1;
+      this.#dropInvalidBytesBefore(this.#byteBase);
+      region = region.subarray(nl + 1);
+      this.#skipping = false;
+    }
+    this.#freshBytes.push(region);
+    this.#freshByteLength += region.length;
+    const tailLength = this.#tailBytes.length;
+    if (!final && tailLength > RESCAN_AFTER && this.#freshByteLength < tailLength && tailLength + this.#freshByteLength < this.#ctx.options.maxRowBytes) {
+      // Held past this call: a copy, as the chunk is its source's.
+      this.#freshBytes[this.#freshBytes.length - 1] = Buffer.from(region);
+      return;
+    }
+    const fresh = this.#freshBytes;
+    const input = tailLength === 0 && fresh.length === 1 ? fresh[0]! : Buffer.concat([this.#tailBytes, ...fresh]);
+    this.#freshBytes = [];
+    this.#freshByteLength = 0;
+    const consumed = this.#readBytes(input, final);
+    // The rest (part of a row, usually small) is copied so as not to hold on to the whole chunk.
+    this.#tailBytes = consumed >= input.length ? EMPTY : Buffer.from(input.subarray(consumed));
+    this.#byteBase += consumed;
+    if (!final) this.#checkTailBytes();
+  }
+
   /**
-   * Reads the rows at the start of `input` that are plainly well formed, and
-   * returns where it stopped (always a row's start). A row is plain when it
-   * ends with LF or CRLF and each of its fields is either unquoted, holding
-   * no quote or CR, or quoted, closed by a quote right before the delimiter
-   * or the line break, with quotes inside doubled; and it has exactly as
-   * many fields as there are columns (two or more), and could not be too
-   * long. PapaParse reads such a row into the same fields, and the checks of
-   * #step all pass, so the record is the same; anything else (and any
-   * chunk holding bytes that are not UTF-8) is left to PapaParse, from the
-   * row's start on.
+   * Reads the rows of `input` (the bytes held, from `#byteBase`) and returns
+   * where the rest starts (the start of a row not complete yet; at the end,
+   * the end). Plain rows go to the scanner, the others to PapaParse: a few
+   * rows at a time while the scanner may read on after them, else the rest.
+   * PapaParse reads text, so what it reads is decoded, a window of a few
+   * rows at a time (widened while a row does not fit), and its position in
+   * the text is turned back into one in the bytes.
    */
-  #scan(input: string, from: number): number {
-    if (!this.#scanning() || this.#columns === null || this.#decoder.invalid.length > 0) return from;
+  #readBytes(input: Buffer, final: boolean): number {
+    const n = input.length;
+    let consumed = 0;
+    for (;;) {
+      consumed = this.#scan(input, consumed);
+      if (consumed >= n) return consumed;
+      // Before the columns are known only the next row (the header, or the first row), then the scanner may start.
+      const limit = !this.#scanning() ? Infinity : this.#columns === null ? 1 : PAPA_ROWS;
+      let rows = 0;
+      let window = PAPA_WINDOW;
+      for (;;) {
+        const wanted = limit - rows;
+        // A window ends after a line break (so on a character boundary, never inside an invalid sequence).
+        const nl = limit === Infinity || consumed + window >= n ? -1 : input.indexOf(LF, consumed + window);
+        const to = nl === -1 ? n : nl + 1;
+        const text = this.#decode(input, consumed, to);
+        const read = this.#parse(text, final && to === n, wanted);
+        const used = this.#bytesBefore(text, this.#rowStart, to - consumed);
+        this.#input = '';
+        // PapaParse went to the end: the rest is the next push's (or, at the end, read whole).
+        if (read < wanted && to === n) return final ? n : consumed + used;
+        consumed += used;
+        if (read === wanted) break;
+        rows += read;
+        // Not one row in the window: one longer than it.
+        if (read === 0) window *= 2;
+      }
+    }
+  }
+
+  /**
+   * The text of `input[from, to)`, as the Utf8Decoder would have decoded
+   * it: each invalid sequence (which the checker replaced by `?` bytes) is
+   * one U+FFFD. Each pending invalid sequence gets its `charOffset` in this
+   * text (Infinity when after it), for #invalidIn and #dropInvalidBefore
+   * while PapaParse reads the text (`#textBase` stays 0 with byte input).
+   */
+  #decode(input: Buffer, from: number, to: number): string {
+    const queue = this.#invalid;
+    const decoded = this.#decodedInvalid;
+    decoded.length = 0;
+    if (queue.length === 0) return input.toString('utf8', from, to);
+    let text = '';
+    let at = from;
+    for (const item of queue) {
+      const b = item.byteOffset - this.#byteBase;
+      if (b >= to) {
+        item.charOffset = Infinity;
+        continue;
+      }
+      const length = invalidLength(item);
+      text += input.toString('utf8', at, b);
+      item.charOffset = text.length;
+      decoded.push(text.length, length);
+      text += '\uFFFD';
+      at = b + length;
+    }
+    return text + input.toString('utf8', at, to);
+  }
+
+  /** How many of the `length` bytes #decode turned into `text` its first `chars` characters came from. */
+  #bytesBefore(text: string, chars: number, length: number): number {
+    if (chars === 0) return 0;
+    if (chars === text.length) return length;
+    // U+FFFD is 3 bytes of UTF-8, the invalid sequence it stands for 1 to 3.
+    const decoded = this.#decodedInvalid;
+    // Measured on the shorter side: a few rows read, or the part of a row left.
+    if (chars * 2 <= text.length) {
+      let bytes = Buffer.byteLength(text.slice(0, chars), 'utf8');
+      for (let k = 0; k < decoded.length && decoded[k]! < chars; k += 2) bytes += decoded[k + 1]! - 3;
+      return bytes;
+    }
+    let bytes = length - Buffer.byteLength(text.slice(chars), 'utf8');
+    for (let k = 0; k < decoded.length; k += 2) if (decoded[k]! >= chars) bytes -= decoded[k + 1]! - 3;
+    return bytes;
+  }
+
+  /**
+   * Reads the rows at the start of `input[from...]` that are plainly well
+   * formed, and returns where it stopped (always a row's start). A row is
+   * plain when it ends with LF or CRLF and each of its fields is either
+   * unquoted, holding no quote or CR, or quoted, closed by a quote right
+   * before the delimiter or the line break, with quotes inside doubled; and
+   * it has exactly as many fields as there are columns (two or more), and
+   * could not be too long. PapaParse reads such a row into the same fields,
+   * and the checks of #step all pass, so the record is the same; anything
+   * else is left to PapaParse, from the row's start on. So are bytes that
+   * are not UTF-8: the scanner stops before the first, and PapaParse rejects
+   * its row.
+   *
+   * The scanner works on the bytes: delimiter, quote, CR and LF are single
+   * ASCII bytes, which never occur inside a multi-byte character, so the
+   * fields' offsets are character boundaries.
+   */
+  #scan(input: Buffer, from: number): number {
+    if (!this.#scanning() || this.#columns === null) return from;
+    const queue = this.#invalid;
+    const n = queue.length === 0 ? input.length : Math.min(input.length, queue[0]!.byteOffset - this.#byteBase);
     const count = this.#names.length;
     const spans = this.#spans;
     if (spans.starts.length !== count) {
@@ -266,17 +433,14 @@ class CsvRows {
       spans.ends = new Int32Array(count);
       spans.kinds = new Uint8Array(count);
     }
-    spans.text = input;
+    spans.bytes = input;
     const { starts, ends, kinds } = spans;
     const delimiter = this.#delimiter.charCodeAt(0);
-    const delimiterChar = this.#delimiter;
     const quote = this.#quote.charCodeAt(0);
-    const quoteChar = this.#quote;
-    const maxChars = this.#ctx.options.maxRowBytes / 3;
-    const n = input.length;
-    const next = (c: string, at: number): number => {
-      const k = input.indexOf(c, at);
-      return k === -1 ? n : k;
+    const maxBytes = this.#ctx.options.maxRowBytes;
+    const next = (b: number, at: number): number => {
+      const k = input.indexOf(b, at);
+      return k === -1 || k > n ? n : k;
     };
     // Where the next delimiter, LF, quote and CR are (n: nowhere), found by
     // indexOf and kept until passed; -1 until first needed.
@@ -290,14 +454,14 @@ class CsvRows {
       let i = pos;
       for (let f = 0; ; f++) {
         if (f === count) break rows; // more fields than columns
-        if (nq < i) nq = next(quoteChar, i);
+        if (nq < i) nq = next(quote, i);
         if (nq === i) {
           const start = i + 1;
           let doubled = false;
-          let q = next(quoteChar, start);
-          while (q < n && input.charCodeAt(q + 1) === quote) {
+          let q = next(quote, start);
+          while (q + 1 < n && input[q + 1] === quote) {
             doubled = true;
-            q = next(quoteChar, q + 2);
+            q = next(quote, q + 2);
           }
           if (q >= n - 1) {
             incomplete = true; // not closed yet, or what follows the quote not read yet
@@ -308,27 +472,27 @@ class CsvRows {
           ends[f] = q;
           // `""` is null unless quotedEmpty keeps it: then it reads as an unquoted empty field.
           kinds[f] = doubled ? 2 : q === start && !this.#keepQuotedEmpty ? 0 : 1;
-          const after = input.charCodeAt(q + 1);
+          const after = input[q + 1]!;
           if (after === delimiter) {
             i = q + 2;
             continue;
           }
           if (after === LF) i = q + 2;
-          else if (after === CR && input.charCodeAt(q + 2) === LF) i = q + 3;
+          else if (after === CR && q + 2 < n && input[q + 2] === LF) i = q + 3;
           else {
             incomplete = after === CR && q + 2 >= n;
             break rows;
           }
         } else {
-          if (nd < i) nd = next(delimiterChar, i);
-          if (nl < i) nl = next('\n', i);
+          if (nd < i) nd = next(delimiter, i);
+          if (nl < i) nl = next(LF, i);
           const end = nd < nl ? nd : nl;
           if (end >= n) {
             incomplete = true;
             break rows;
           }
           if (nq < end) break rows; // a quote inside an unquoted field
-          if (nc < i) nc = next('\r', i);
+          if (nc < i) nc = next(CR, i);
           starts[f] = i;
           kinds[f] = 0;
           if (end === nd) {
@@ -343,38 +507,42 @@ class CsvRows {
           i = end + 1;
         }
         // The row ended after field f.
-        if (f !== count - 1 || i - pos > maxChars) break rows;
+        if (f !== count - 1 || i - pos > maxBytes) break rows;
         break;
       }
       this.#take(spans);
       this.#scanned += 1;
       pos = i;
     }
-    // Stopped at a row the scanner leaves to PapaParse (an incomplete one waits for more text).
+    spans.bytes = EMPTY;
+    // Stopped at a row the scanner leaves to PapaParse (an incomplete one waits for more input).
     if (pos < n && !incomplete) this.#left += 1;
     return pos;
   }
 
   /**
-   * Whether the scanner reads on: only for a sink that takes rows (without
-   * one, PapaParse makes records faster than the scanner's spans do), not
-   * for CR-only files or a single column, and not once it leaves too many
-   * rows to PapaParse (a file of odd rows is read by PapaParse alone, never
-   * row by row).
+   * Whether the scanner reads on: only with byte input (see the
+   * constructor), not for a sink that declined the columns or a single
+   * column, and not once it leaves too many rows to PapaParse (a file of
+   * odd rows is read by PapaParse alone, never row by row).
    */
   #scanning(): boolean {
     return (
-      csvScan.enabled &&
-      this.#sink !== null &&
+      this.#checker !== null &&
       (this.#columns === null || this.#sinkOn) &&
-      this.#newline === '\n' &&
       this.#names.length !== 1 &&
       (this.#left < 64 || this.#left * PAPA_ROWS < this.#scanned)
     );
   }
 
-  /** PapaParse on `text`, stopping after `limit` rows; returns the rows it read (fewer than `limit`: it reached the end). */
+  /**
+   * PapaParse on `text` (starting at a row's start), stopping after `limit`
+   * rows; returns the rows it read (fewer than `limit`: it reached the end)
+   * and leaves `#rowStart` where it stopped.
+   */
   #parse(text: string, final: boolean, limit: number): number {
+    this.#input = text;
+    this.#rowStart = 0;
     if (limit === Infinity) {
       this.#parser.parse(text, 0, !final);
       return 0;
@@ -402,7 +570,7 @@ class CsvRows {
       this.sunk += 1;
       return;
     }
-    const { text, starts, ends, kinds } = spans;
+    const { bytes, starts, ends, kinds } = spans;
     const names = this.#names;
     const data: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i += 1) {
@@ -410,24 +578,44 @@ class CsvRows {
       const to = ends[i]!;
       const kind = kinds[i]!;
       if (from === to) data[names[i]!] = kind === 0 ? null : '';
-      else if (kind === 2) data[names[i]!] = text.slice(from, to).replaceAll(this.#quote + this.#quote, this.#quote);
-      else data[names[i]!] = text.slice(from, to);
+      else if (kind === 2) data[names[i]!] = bytes.toString('utf8', from, to).replaceAll(this.#quote + this.#quote, this.#quote);
+      else data[names[i]!] = bytes.toString('utf8', from, to);
     }
     batcher.record(data);
   }
 
-  /** A row that has grown past maxRowBytes without ending is rejected now and skipped. */
+  /** Text input: a row that has grown past maxRowBytes without ending is rejected now and skipped. */
   #checkTailSize(): void {
     const max = this.#ctx.options.maxRowBytes;
     const tail = this.#tail;
     // A UTF-16 unit is at most 3 bytes of UTF-8: measure only when it might be over.
     if (tail.length * 3 <= max || Buffer.byteLength(tail, 'utf8') <= max) return;
-    this.sawContent = true;
-    if (this.#columns === null && this.#hasHeader) throw headerTooLong(max);
-    this.#ctx.batcher.reject(rawPreview(tail), null, `${tooLong(max)}; the reader skipped to the next line break`);
+    this.#rejectTail(tail);
     this.#textBase += tail.length;
     this.#dropInvalidBefore(this.#textBase);
     this.#tail = '';
+  }
+
+  /** Byte input: the same. */
+  #checkTailBytes(): void {
+    const max = this.#ctx.options.maxRowBytes;
+    const tail = this.#tailBytes;
+    if (tail.length * 3 <= max) return;
+    // Measured as the text is (above): each invalid sequence as the 3 bytes of its U+FFFD.
+    let size = tail.length;
+    for (const item of this.#invalid) size += 3 - invalidLength(item);
+    if (size <= max) return;
+    this.#rejectTail(this.#decode(tail, 0, tail.length));
+    this.#byteBase += tail.length;
+    this.#dropInvalidBytesBefore(this.#byteBase);
+    this.#tailBytes = EMPTY;
+  }
+
+  #rejectTail(tail: string): void {
+    const max = this.#ctx.options.maxRowBytes;
+    this.sawContent = true;
+    if (this.#columns === null && this.#hasHeader) throw headerTooLong(max);
+    this.#ctx.batcher.reject(rawPreview(tail), null, `${tooLong(max)}; the reader skipped to the next line break`);
     this.#skipping = true;
   }
 
@@ -468,7 +656,7 @@ class CsvRows {
       return;
     }
 
-    const invalid = this.#decoder.invalid.length === 0 ? NONE : this.#invalidIn(start, end);
+    const invalid = this.#invalid.length === 0 ? NONE : this.#invalidIn(start, end);
     if (this.#columns === null && this.#hasHeader) {
       if (results.errors.length > 0) {
         // The header's quote runs on through the rows: nothing after it can be told apart.
@@ -540,7 +728,7 @@ class CsvRows {
 
   /** The invalid sequences within [start, end) of the current input; earlier ones are dropped. */
   #invalidIn(start: number, end: number): InvalidUtf8[] {
-    const queue = this.#decoder.invalid;
+    const queue = this.#invalid;
     const from = this.#textBase + start;
     const to = this.#textBase + end;
     const found: InvalidUtf8[] = [];
@@ -552,8 +740,14 @@ class CsvRows {
   }
 
   #dropInvalidBefore(offset: number): void {
-    const queue = this.#decoder.invalid;
+    const queue = this.#invalid;
     while (queue.length > 0 && queue[0]!.charOffset < offset) queue.shift();
+  }
+
+  /** Byte input: drops the invalid sequences before file offset `offset` (bytes passed without being read). */
+  #dropInvalidBytesBefore(offset: number): void {
+    const queue = this.#invalid;
+    while (queue.length > 0 && queue[0]!.byteOffset < offset) queue.shift();
   }
 }
 
@@ -568,21 +762,20 @@ export async function* readCsv(source: PeekedSource, ctx: ReadContext): AsyncGen
   summary.lineBreak = dialect.lineBreak;
   summary.hasHeader = hasHeader;
 
-  const decoder = new Utf8Decoder();
-  const rows = new CsvRows(ctx, decoder, dialect, hasHeader);
+  const rows = new CsvRows(ctx, dialect, hasHeader);
   // With a sink, the consumer must drain what it took every chunk (memory): an empty batch says when.
   let sunk = 0;
   for await (const chunk of source.chunks()) {
     summary.bytes += chunk.length;
-    rows.push(decoder.decode(chunk), false);
-    summary.bom = decoder.bom;
+    rows.push(chunk);
+    summary.bom = rows.bom;
     const ready = batcher.take();
     if (ready.length === 0 && rows.sunk !== sunk) ready.push({ records: [], rejected: [] });
     sunk = rows.sunk;
     yield* ready;
   }
-  rows.push(decoder.end(), true);
-  summary.bom = decoder.bom;
+  rows.end();
+  summary.bom = rows.bom;
   const ready = batcher.finish();
   if (ready.length === 0 && rows.sunk !== sunk) ready.push({ records: [], rejected: [] });
   yield* ready;

@@ -1,7 +1,7 @@
 import type { CsvRowSink, CsvRowSpans, FileColumn } from '../../connectors/file/index.js';
 import type { FieldMappingInput } from '../../mapping/index.js';
 import { CopyBytes, type CopyTarget } from '../../stores/warehouse/index.js';
-import { planFields, writeField, writeValue, type FieldPlan } from './fields.js';
+import { planFields, writeField, writeFieldBytes, writeValue, type FieldPlan } from './fields.js';
 
 /** Bytes of COPY lines per chunk handed to the loader (as the loader's own encoder does). */
 const CHUNK_BYTES = 128 * 1024;
@@ -73,7 +73,7 @@ export class CsvCopySink extends LineWriter implements CsvRowSink {
   row(spans: CsvRowSpans, rowNumber: number): boolean {
     const out = this.out;
     const plan = this.#plan;
-    const { text, starts, ends, kinds } = spans;
+    const { bytes, starts, ends, kinds } = spans;
     beginLine(out, this.#target!.linePrefix, rowNumber);
     for (let i = 0; i < plan.length; i++) {
       const field = plan[i]!;
@@ -94,7 +94,7 @@ export class CsvCopySink extends LineWriter implements CsvRowSink {
         continue;
       }
       out.separator(false);
-      if (!writeField(out, field, text, from, to, kind === 2 ? this.#quote : -1)) {
+      if (!writeFieldBytes(out, field, bytes, from, to, kind === 2 ? this.#quote : -1)) {
         out.abortRow();
         return false;
       }

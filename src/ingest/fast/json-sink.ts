@@ -52,7 +52,7 @@ export class CsvJsonSink implements CsvRowSink {
   row(spans: CsvRowSpans, rowNumber: number): boolean {
     const out = this.#out;
     const keys = this.#keys;
-    const { text, starts, ends, kinds } = spans;
+    const { bytes, starts, ends, kinds } = spans;
     out.beginRow();
     if (this.#rowNumbers.length > 0) out.byte(44);
     for (let i = 0; i < keys.length; i++) {
@@ -61,7 +61,7 @@ export class CsvJsonSink implements CsvRowSink {
       const to = ends[i]!;
       const kind = kinds[i]!;
       if (from === to && kind === 0) out.ascii('null');
-      else out.jsonString(text, from, to, kind === 2 ? this.#quote : -1);
+      else out.jsonStringBytes(bytes, from, to, kind === 2 ? this.#quote : -1);
     }
     out.byte(125);
     out.endRow();
