@@ -8,9 +8,6 @@ export interface JsonRecords {
   json: Buffer;
 }
 
-const OPEN = Buffer.from('[');
-const CLOSE = Buffer.from(']');
-
 // Keys JSON.stringify would not write in insertion order (array indices), or that are no key at all (__proto__).
 const AWKWARD_KEY = /^(0|[1-9]\d*)$|^__proto__$/;
 
@@ -21,7 +18,7 @@ const AWKWARD_KEY = /^(0|[1-9]\d*)$|^__proto__$/;
  * `writeJsonBatch`: no record object is made for them.
  */
 export class CsvJsonSink implements CsvRowSink {
-  readonly #out = new CopyBytes(256 * 1024);
+  readonly #out: CopyBytes;
   readonly #enabled: boolean;
   readonly #segmentRows: number;
   readonly #segmentBytes: number;
@@ -40,6 +37,8 @@ export class CsvJsonSink implements CsvRowSink {
     this.#enabled = options.enabled ?? true;
     this.#segmentRows = options.segmentRows ?? 5000;
     this.#segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024;
+    // Room for a whole segment: the working buffer is reused, and each segment costs one buffer of its size.
+    this.#out = new CopyBytes(Math.min(this.#segmentBytes, 2 * 1024 * 1024));
   }
 
   begin(columns: readonly FileColumn[], quote: string): boolean {
@@ -54,7 +53,7 @@ export class CsvJsonSink implements CsvRowSink {
     const keys = this.#keys;
     const { bytes, starts, ends, kinds } = spans;
     out.beginRow();
-    if (this.#rowNumbers.length > 0) out.byte(44);
+    out.byte(this.#rowNumbers.length > 0 ? 44 : 91); // `,` between records, `[` before the first
     for (let i = 0; i < keys.length; i++) {
       out.bytes(keys[i]!);
       const from = starts[i]!;
@@ -80,8 +79,12 @@ export class CsvJsonSink implements CsvRowSink {
 
   #seal(): void {
     if (this.#rowNumbers.length === 0) return;
+    const out = this.#out;
+    out.beginRow();
+    out.byte(93); // `]`
+    out.endRow();
     // Bytes, not a string: a segment's text is megabytes, which as a string would wait for a full GC.
-    this.#sealed.push({ rowNumbers: this.#rowNumbers, json: Buffer.concat([OPEN, ...this.#out.take(), CLOSE]) });
+    this.#sealed.push({ rowNumbers: this.#rowNumbers, json: out.takeCopy() });
     this.#rowNumbers = [];
   }
 }

@@ -120,7 +120,7 @@ export class SegmentCopyEncoder {
     }
     if (json[pos] !== 93 /* ] */ || pos !== n - 1) return null;
     if (rows > 0) {
-      this.#lines.push(...out.take());
+      this.#lines.push(...out.finish());
       this.#rows += rows;
     }
     return declined;

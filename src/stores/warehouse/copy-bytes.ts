@@ -75,6 +75,39 @@ export class CopyBytes {
     return out;
   }
 
+  /**
+   * The complete rows written so far as one buffer of exactly their size
+   * (a copy), the row being written kept: for a writer that hands out one
+   * piece at a time and goes on writing (the raw store's segments). Unlike
+   * `take`, no new working buffer is allocated, so a writer sized for its
+   * pieces allocates one buffer per piece and nothing else.
+   */
+  takeCopy(): Buffer {
+    const complete = this.#readyBytes + this.#rowStart;
+    const out = Buffer.allocUnsafe(complete);
+    let at = 0;
+    for (const part of this.#ready) at += part.copy(out, at);
+    this.#buf.copy(out, at, 0, this.#rowStart);
+    this.#buf.copyWithin(0, this.#rowStart, this.#off);
+    this.#off -= this.#rowStart;
+    this.#rowStart = 0;
+    this.#ready = [];
+    this.#readyBytes = 0;
+    return out;
+  }
+
+  /** The complete rows, for a writer that is done: `take` without preparing a buffer for more. */
+  finish(): Buffer[] {
+    const out = this.#ready;
+    if (this.#rowStart > 0) out.push(this.#buf.subarray(0, this.#rowStart));
+    this.#ready = [];
+    this.#readyBytes = 0;
+    this.#buf = Buffer.alloc(0);
+    this.#off = 0;
+    this.#rowStart = 0;
+    return out;
+  }
+
   /** Makes room for `n` more bytes, keeping the row being written in one piece. */
   ensure(n: number): void {
     if (this.#off + n <= this.#buf.length) return;
