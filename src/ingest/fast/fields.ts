@@ -78,157 +78,7 @@ export function planFields(mappings: readonly FieldMappingInput[], fieldNames: r
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-const digit = (s: string, i: number): number => {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : -100_000;
-};
-
-/** `YYYY-MM-DD` at `from`, a real date in years 0001-9999. */
-function dateAt(s: string, from: number): boolean {
-  if (s.charCodeAt(from + 4) !== 45 || s.charCodeAt(from + 7) !== 45) return false;
-  const year = digit(s, from) * 1000 + digit(s, from + 1) * 100 + digit(s, from + 2) * 10 + digit(s, from + 3);
-  const month = digit(s, from + 5) * 10 + digit(s, from + 6);
-  const day = digit(s, from + 8) * 10 + digit(s, from + 9);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]!) return false;
-  return !(month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)));
-}
-
-/** `YYYY-MM-DDTHH:MM:SS.sssZ`: src/mapping reads it as that very instant and writes it back unchanged. */
-function isoTimestampAt(s: string, from: number, to: number): boolean {
-  if (to - from !== 24 || !dateAt(s, from)) return false;
-  if (s.charCodeAt(from + 10) !== 84 || s.charCodeAt(from + 13) !== 58 || s.charCodeAt(from + 16) !== 58) return false;
-  if (s.charCodeAt(from + 19) !== 46 || s.charCodeAt(from + 23) !== 90) return false;
-  const hour = digit(s, from + 11) * 10 + digit(s, from + 12);
-  const minute = digit(s, from + 14) * 10 + digit(s, from + 15);
-  const second = digit(s, from + 17) * 10 + digit(s, from + 18);
-  const ms = digit(s, from + 20) + digit(s, from + 21) + digit(s, from + 22);
-  return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0;
-}
-
-/** Canonical integer digits (`0`, `-12`, no sign `+`, no leading zero, at most 18 digits): the same text comes out. */
-function canonicalIntegerAt(s: string, from: number, to: number): boolean {
-  let i = from;
-  if (s.charCodeAt(i) === 45) i++;
-  const n = to - i;
-  if (n < 1 || n > 18) return false;
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1 && i === from; // `0`, but not `-0` (which becomes 0) nor `007`
-  if (first < 49 || first > 57) return false;
-  for (i++; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-/**
- * A decimal that JavaScript writes back as the same text once read as a
- * number: no exponent, no `+`, no leading zero, no trailing zero after the
- * point, at most 15 significant digits (two such decimals are never the
- * same double, so the shortest text of the double is this one) and not
- * below 1e-6 (written with an exponent).
- */
-function canonicalNumberAt(s: string, from: number, to: number): boolean {
-  let i = from;
-  if (s.charCodeAt(i) === 45) i++;
-  const intStart = i;
-  while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  const intDigits = i - intStart;
-  if (intDigits === 0 || (intDigits > 1 && s.charCodeAt(intStart) === 48)) return false;
-  const zeroInt = intDigits === 1 && s.charCodeAt(intStart) === 48;
-  if (i === to) return !(zeroInt && intStart !== from) && intDigits <= 15; // `-0` becomes 0
-  if (s.charCodeAt(i) !== 46) return false;
-  i++;
-  const fracStart = i;
-  while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  if (i !== to || i === fracStart || s.charCodeAt(to - 1) === 48) return false;
-  if (!zeroInt) return intDigits + (to - fracStart) <= 15;
-  let zeros = 0;
-  while (s.charCodeAt(fracStart + zeros) === 48) zeros++;
-  return zeros <= 5 && to - fracStart - zeros <= 15;
-}
-
-/** `true`, `f`, `yes`...: the words src/mapping reads, already lower case and trimmed. */
-function booleanAt(s: string, from: number, to: number): number {
-  const c = s.charCodeAt(from);
-  switch (to - from) {
-    case 1:
-      return c === 116 || c === 121 || c === 49 ? 116 : c === 102 || c === 110 || c === 48 ? 102 : 0; // t y 1, f n 0
-    case 2:
-      return c === 110 && s.charCodeAt(from + 1) === 111 ? 102 : 0; // no
-    case 3:
-      return s.startsWith('yes', from) ? 116 : 0;
-    case 4:
-      return s.startsWith('true', from) ? 116 : 0;
-    case 5:
-      return s.startsWith('false', from) ? 102 : 0;
-    default:
-      return 0;
-  }
-}
-
-// ---------------------------------------------------------------- writing one value
-
-/**
- * Writes the field of text `s[from, to)` (each pair of `undouble` standing
- * for one, -1 for none) for `plan`; false when the ordinary path must take
- * the row, the output then holding part of the field (the caller aborts
- * the row). The value is not null: the caller handles null.
- */
-export function writeField(out: CopyBytes, plan: FieldPlan, s: string, from: number, to: number, undouble: number): boolean {
-  if (plan.mapType === plan.tableType) {
-    switch (plan.mapType) {
-      case 'string': {
-        // Refused only for a NUL or a broken surrogate, which the ordinary path refuses too; it names the reason.
-        const mark = out.mark;
-        if (out.textSpan(s, from, to, undouble)) return true;
-        out.rewind(mark);
-        return writeGeneral(out, plan, s, from, to, undouble);
-      }
-      case 'json': {
-        const mark = out.mark;
-        if (out.jsonStringSpan(s, from, to, undouble)) return true;
-        out.rewind(mark);
-        return writeGeneral(out, plan, s, from, to, undouble);
-      }
-      case 'integer':
-        if (canonicalIntegerAt(s, from, to)) {
-          out.asciiSpan(s, from, to);
-          return true;
-        }
-        break;
-      case 'number':
-        if (canonicalNumberAt(s, from, to)) {
-          out.asciiSpan(s, from, to);
-          return true;
-        }
-        break;
-      case 'boolean': {
-        const b = booleanAt(s, from, to);
-        if (b !== 0) {
-          out.byte(b);
-          return true;
-        }
-        break;
-      }
-      case 'date':
-        if (to - from === 10 && dateAt(s, from)) {
-          out.asciiSpan(s, from, to);
-          return true;
-        }
-        break;
-      case 'timestamp':
-        if (isoTimestampAt(s, from, to)) {
-          out.asciiSpan(s, from, to);
-          return true;
-        }
-        break;
-    }
-  }
-  return writeGeneral(out, plan, s, from, to, undouble);
-}
-
-// ---------------------------------------------------------------- the same, on UTF-8 bytes
+// ---------------------------------------------------------------- values in their usual shape, as UTF-8 bytes
 
 const digitOf = (b: Uint8Array, i: number): number => {
   const d = b[i]! - 48;
@@ -272,7 +122,13 @@ function canonicalIntegerBytes(b: Uint8Array, from: number, to: number): boolean
   return true;
 }
 
-/** canonicalNumberAt (above), on bytes. */
+/**
+ * A decimal that JavaScript writes back as the same text once read as a
+ * number: no exponent, no `+`, no leading zero, no trailing zero after the
+ * point, at most 15 significant digits (two such decimals are never the
+ * same double, so the shortest text of the double is this one) and not
+ * below 1e-6 (written with an exponent).
+ */
 function canonicalNumberBytes(b: Uint8Array, from: number, to: number): boolean {
   let i = from;
   if (b[i] === 45) i++;
@@ -293,7 +149,7 @@ function canonicalNumberBytes(b: Uint8Array, from: number, to: number): boolean 
   return zeros <= 5 && to - fracStart - zeros <= 15;
 }
 
-/** booleanAt (above), on bytes. */
+/** `true`, `f`, `yes`...: the words src/mapping reads, already lower case and trimmed; the COPY byte (t/f) or 0. */
 function booleanBytes(b: Uint8Array, from: number, to: number): number {
   const c = b[from]!;
   switch (to - from) {
@@ -312,16 +168,21 @@ function booleanBytes(b: Uint8Array, from: number, to: number): number {
   }
 }
 
+// ---------------------------------------------------------------- writing one value
+
 /**
- * `writeField` for the UTF-8 bytes `src[from, to)` (valid UTF-8), with the
- * same result: the usual shapes are checked and copied as they are, any
- * other value is decoded and goes the general way.
+ * Writes the field of UTF-8 bytes `src[from, to)` (valid UTF-8; each pair
+ * of `undouble` bytes standing for one, -1 for none) for `plan`; false when
+ * the ordinary path must take the row, the output then holding part of the
+ * field (the caller aborts the row). The value is not null: the caller
+ * handles null. A value in its type's usual shape is checked and copied as
+ * it is; any other is decoded and converted as the ordinary path does.
  */
 export function writeFieldBytes(out: CopyBytes, plan: FieldPlan, src: Buffer, from: number, to: number, undouble: number): boolean {
   if (plan.mapType === plan.tableType) {
     switch (plan.mapType) {
       case 'string': {
-        // Refused only for a NUL, which the ordinary path refuses too; it names the reason.
+        // Refused only for a NUL, which the ordinary path refuses too (and names the reason).
         const mark = out.mark;
         if (out.textBytes(src, from, to, undouble)) return true;
         out.rewind(mark);
@@ -368,16 +229,6 @@ export function writeFieldBytes(out: CopyBytes, plan: FieldPlan, src: Buffer, fr
     }
   }
   let value = src.toString('utf8', from, to);
-  if (undouble >= 0) {
-    const quote = String.fromCharCode(undouble);
-    value = value.replaceAll(quote + quote, quote);
-  }
-  return writeValue(out, plan, value);
-}
-
-/** Any other value: src/mapping's conversion, then the loader's encoding, as the ordinary path does. */
-function writeGeneral(out: CopyBytes, plan: FieldPlan, s: string, from: number, to: number, undouble: number): boolean {
-  let value = s.slice(from, to);
   if (undouble >= 0) {
     const quote = String.fromCharCode(undouble);
     value = value.replaceAll(quote + quote, quote);

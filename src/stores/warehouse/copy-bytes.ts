@@ -245,233 +245,6 @@ export class CopyBytes {
     return true;
   }
 
-  /** `s[from, to)`, known to be ASCII and free of characters COPY escapes (digits, dates). */
-  asciiSpan(s: string, from: number, to: number): void {
-    this.ensure(to - from);
-    const buf = this.#buf;
-    let off = this.#off;
-    for (let i = from; i < to; i++) buf[off++] = s.charCodeAt(i);
-    this.#off = off;
-  }
-
-  /**
-   * `text` for `s[from, to)`, where each pair of `undouble` characters (a
-   * CSV quote doubled inside quotes, or -1 for none) stands for one. Same
-   * escapes and same refusals (false) as `text`.
-   */
-  textSpan(s: string, from: number, to: number, undouble: number): boolean {
-    this.ensure((to - from) * 3);
-    const buf = this.#buf;
-    let off = this.#off;
-    for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c > 13 && c !== BACKSLASH) {
-          buf[off++] = c;
-          if (c === undouble) i++;
-        } else if (c === BACKSLASH) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = BACKSLASH;
-        } else if (c === 9) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = 116;
-        } else if (c === 10) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = 110;
-        } else if (c === 13) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = 114;
-        } else if (c === 0) {
-          return false;
-        } else {
-          buf[off++] = c;
-        }
-      } else if (c < 0x800) {
-        buf[off++] = 0xc0 | (c >> 6);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[off++] = 0xe0 | (c >> 12);
-        buf[off++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = i + 1 < to ? s.charCodeAt(i + 1) : 0;
-        if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return false;
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        buf[off++] = 0xf0 | (cp >> 18);
-        buf[off++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[off++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[off++] = 0x80 | (cp & 0x3f);
-        i++;
-      }
-    }
-    this.#off = off;
-    return true;
-  }
-
-  /**
-   * `s[from, to)` (with `undouble` as in textSpan) as a JSON string, as
-   * `JSON.stringify` writes it, escaped for COPY: `"` → `\"`, `\` → four
-   * backslashes. Returns false, having written part of it, for what this
-   * shortcut leaves to the general path: control characters (which
-   * JSON.stringify escapes in several ways, NUL among them) and unpaired
-   * surrogates.
-   */
-  jsonStringSpan(s: string, from: number, to: number, undouble: number): boolean {
-    this.ensure((to - from) * 4 + 2);
-    const buf = this.#buf;
-    let off = this.#off;
-    buf[off++] = 34;
-    for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c === 34) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = BACKSLASH;
-          buf[off++] = 34;
-          if (c === undouble) i++;
-        } else if (c === BACKSLASH) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = BACKSLASH;
-          buf[off++] = BACKSLASH;
-          buf[off++] = BACKSLASH;
-        } else if (c < 0x20) {
-          return false;
-        } else {
-          buf[off++] = c;
-          if (c === undouble) i++;
-        }
-      } else if (c < 0x800) {
-        buf[off++] = 0xc0 | (c >> 6);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[off++] = 0xe0 | (c >> 12);
-        buf[off++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = i + 1 < to ? s.charCodeAt(i + 1) : 0;
-        if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return false;
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        buf[off++] = 0xf0 | (cp >> 18);
-        buf[off++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[off++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[off++] = 0x80 | (cp & 0x3f);
-        i++;
-      }
-    }
-    buf[off++] = 34;
-    this.#off = off;
-    return true;
-  }
-
-  /**
-   * The content of a JSON string token `s[from, to)` (between its quotes,
-   * as JSON.stringify writes it), unescaped, as COPY text: `\"` `\/` `\b`
-   * `\f` become the characters, `\\` `\n` `\r` `\t` are already COPY's
-   * escapes. Returns false, having written part of it, for a `\u` escape
-   * (left to JSON.parse) or a character `text` refuses.
-   */
-  jsonTokenText(s: string, from: number, to: number): boolean {
-    this.ensure((to - from) * 3);
-    const buf = this.#buf;
-    let off = this.#off;
-    for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c === BACKSLASH) {
-        const e = s.charCodeAt(++i);
-        if (e === 92 || e === 110 || e === 114 || e === 116) {
-          buf[off++] = BACKSLASH; // \\ \n \r \t: the same two characters in COPY text
-          buf[off++] = e;
-        } else if (e === 34 || e === 47) {
-          buf[off++] = e;
-        } else if (e === 98) {
-          buf[off++] = 8;
-        } else if (e === 102) {
-          buf[off++] = 12;
-        } else {
-          return false;
-        }
-      } else if (c < 0x80) {
-        // JSON text holds no raw control character, so nothing here needs COPY's escape.
-        if (c < 0x20) return false;
-        buf[off++] = c;
-      } else if (c < 0x800) {
-        buf[off++] = 0xc0 | (c >> 6);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[off++] = 0xe0 | (c >> 12);
-        buf[off++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = i + 1 < to ? s.charCodeAt(i + 1) : 0;
-        if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return false;
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        buf[off++] = 0xf0 | (cp >> 18);
-        buf[off++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[off++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[off++] = 0x80 | (cp & 0x3f);
-        i++;
-      }
-    }
-    this.#off = off;
-    return true;
-  }
-
-  /**
-   * `s[from, to)` (with `undouble` as in textSpan) as a JSON string, byte
-   * for byte as `JSON.stringify` writes it (not escaped for COPY): for JSON
-   * text built outside JSON.stringify (the raw store's fast path).
-   */
-  jsonString(s: string, from: number, to: number, undouble: number): void {
-    this.ensure((to - from) * 6 + 2);
-    const buf = this.#buf;
-    let off = this.#off;
-    buf[off++] = 34;
-    for (let i = from; i < to; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c >= 0x20 && c !== 34 && c !== BACKSLASH) {
-          buf[off++] = c;
-          if (c === undouble) i++;
-        } else if (c === 34 || c === BACKSLASH) {
-          buf[off++] = BACKSLASH;
-          buf[off++] = c;
-          if (c === undouble) i++;
-        } else {
-          buf[off++] = BACKSLASH;
-          const short = c === 8 ? 98 : c === 9 ? 116 : c === 10 ? 110 : c === 12 ? 102 : c === 13 ? 114 : 0; // b t n f r
-          if (short !== 0) {
-            buf[off++] = short;
-          } else {
-            off = hexEscape(buf, off, c);
-          }
-        }
-      } else if (c < 0x800) {
-        buf[off++] = 0xc0 | (c >> 6);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[off++] = 0xe0 | (c >> 12);
-        buf[off++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[off++] = 0x80 | (c & 0x3f);
-      } else {
-        const d = i + 1 < to ? s.charCodeAt(i + 1) : 0;
-        if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) {
-          // An unpaired surrogate: JSON.stringify writes it as an escape.
-          buf[off++] = BACKSLASH;
-          off = hexEscape(buf, off, c);
-          continue;
-        }
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        buf[off++] = 0xf0 | (cp >> 18);
-        buf[off++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[off++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[off++] = 0x80 | (cp & 0x3f);
-        i++;
-      }
-    }
-    buf[off++] = 34;
-    this.#off = off;
-  }
-
   // ------------------------------------------------------------ spans of UTF-8 bytes
   //
   // The fast ingest path (src/ingest/fast) reads its input as bytes (a CSV
@@ -496,7 +269,11 @@ export class CopyBytes {
     this.#off = off;
   }
 
-  /** `textSpan` for UTF-8 bytes: escaped for COPY; false, having written part of it, for a NUL. */
+  /**
+   * Free text, escaped for COPY (backslash, tab, LF and CR become two-byte
+   * escapes). False, having written part of it, for a NUL, which cannot be
+   * stored: the caller aborts the row or rewinds.
+   */
   textBytes(src: Uint8Array, from: number, to: number, undouble: number): boolean {
     this.ensure((to - from) * 2);
     const buf = this.#buf;
@@ -529,9 +306,10 @@ export class CopyBytes {
   }
 
   /**
-   * `jsonString` for UTF-8 bytes: a JSON string byte for byte as
-   * `JSON.stringify` writes the text (valid UTF-8 holds no lone surrogate,
-   * so only `"`, `\` and control characters are escaped). Not for COPY.
+   * The text as a JSON string, byte for byte as `JSON.stringify` writes it
+   * (valid UTF-8 holds no lone surrogate, so only `"`, `\` and control
+   * characters are escaped): JSON built outside JSON.stringify, for the raw
+   * store. Not escaped for COPY.
    */
   jsonStringBytes(src: Uint8Array, from: number, to: number, undouble: number): void {
     this.ensure((to - from) * 6 + 2);
@@ -559,8 +337,11 @@ export class CopyBytes {
   }
 
   /**
-   * `jsonStringSpan` for UTF-8 bytes: the text as a JSON string, escaped for
-   * COPY. False, having written part of it, for a control character.
+   * The text as a JSON string as `JSON.stringify` writes it, escaped for
+   * COPY (`"` becomes `\\"`, a backslash four): a JSON column's value.
+   * False, having written part of it, for what this shortcut leaves to the
+   * general path: control characters, which JSON.stringify escapes in
+   * several ways (NUL among them).
    */
   jsonStringSpanBytes(src: Uint8Array, from: number, to: number, undouble: number): boolean {
     this.ensure((to - from) * 4 + 2);
@@ -592,9 +373,12 @@ export class CopyBytes {
   }
 
   /**
-   * `jsonTokenText` for UTF-8 bytes: the content of a JSON string token,
-   * unescaped, as COPY text. False, having written part of it, for a `\u`
-   * escape (left to JSON.parse) or a raw control character.
+   * The content of a JSON string token (between its quotes, as
+   * JSON.stringify writes it), unescaped, as COPY text: the escapes of a
+   * quote, a slash, backspace and form feed become the characters; those of
+   * a backslash, LF, CR and tab are already COPY's. False, having written
+   * part of it, for a `\u` escape (left to JSON.parse) or a raw control
+   * character.
    */
   jsonTokenTextBytes(src: Uint8Array, from: number, to: number): boolean {
     this.ensure(to - from);
