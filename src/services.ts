@@ -9,7 +9,7 @@ import { createHttpClient, type HttpClient } from './connectors/http/transport/i
 import type { Logger } from './logger.js';
 import { resolveSecretKey, SecretBox } from './secrets/index.js';
 import { createWarehouse, type Warehouse } from './stores/warehouse/index.js';
-import { PostgresRawStore, type RawStore } from './stores/raw/index.js';
+import { MongoRawStore, PostgresRawStore, type RawStore } from './stores/raw/index.js';
 import { Engine } from './engine/index.js';
 import { AirflowClient, AirflowOrchestrator, BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
 import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
@@ -38,7 +38,7 @@ export interface Services {
   sources: { client: HttpClient };
   /** Each organisation's typed tables: its own database on a server, its own schema when embedded. */
   warehouse: Warehouse;
-  /** Records as sources gave them, before typing: replayable loads. */
+  /** Records as sources gave them, before typing: replayable loads. In the database, or in MongoDB when MONGO_URI is set. */
   raw: RawStore;
   /** The builtin orchestrator (stores of runs and schedules, worker pool, scheduler); started by `sluice start` and `sluice worker`. */
   engine: Engine;
@@ -64,11 +64,30 @@ export interface ServiceOptions {
   /** Seals stored secrets; from SLUICE_SECRET_KEY or the data directory's generated key. */
   secretBox: SecretBox;
   startupMigrations?: MigrationReport | undefined;
+  /** The raw store when it is not the database's own (MongoDB: see openRawStore); the services close it. */
+  raw?: RawStore | undefined;
+}
+
+/**
+ * The raw store of the configuration: MongoDB when MONGO_URI is set (one
+ * collection per organisation and table, in MONGO_DATABASE), else the
+ * metadata database's own tables (undefined: createServices makes it).
+ */
+export async function openRawStore(config: Config, db: Database): Promise<RawStore | undefined> {
+  if (!config.mongo) return undefined;
+  const orgs = new OrgsService(db);
+  return MongoRawStore.connect({
+    uri: config.mongo.uri,
+    database: config.mongo.database,
+    appName: 'sluice',
+    // MongoDB knows no organisations: an unknown one is refused as the database's foreign key refuses it.
+    orgExists: async (orgId) => (await orgs.find(orgId)) !== undefined,
+  });
 }
 
 export function createServices(config: Config, db: Database, logger: Logger, options: ServiceOptions): Services {
   const orgs = new OrgsService(db);
-  const raw = new PostgresRawStore(db);
+  const raw = options.raw ?? new PostgresRawStore(db);
   const connections = new ConnectionsService(db, options.secretBox);
   const users = new UsersService(db);
   const tokens = new TokensService(db);
@@ -179,6 +198,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
       await audit.flush();
       await client.close();
       await warehouse.close();
+      await raw.close();
       await db.close();
     },
   };
@@ -197,7 +217,9 @@ export async function startServices(
     if (migrations.applied.length > 0) {
       logger.info({ applied: migrations.applied.map((m) => `${m.id}_${m.name}`) }, 'database migrated');
     }
-    return { services: createServices(config, db, logger, { secretBox, startupMigrations: migrations }), migrations };
+    const raw = await openRawStore(config, db);
+    if (raw) logger.info({ database: config.mongo!.database }, 'raw store: MongoDB');
+    return { services: createServices(config, db, logger, { secretBox, startupMigrations: migrations, raw }), migrations };
   } catch (error) {
     await db.close();
     throw error;

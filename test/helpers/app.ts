@@ -10,7 +10,7 @@ import { bootstrapFirstAdmin, type Role } from '../../src/auth/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/index.js';
 import { silentLogger } from '../../src/logger.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, openRawStore, type Services } from '../../src/services.js';
 import { SecretBox } from '../../src/secrets/index.js';
 import { dropWithRetries } from './databases.js';
 
@@ -48,7 +48,10 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
     },
     process.cwd(),
   );
-  const services = createServices(config, db, silentLogger(), { secretBox: new SecretBox('test secret key of at least thirty-two characters') });
+  const services = createServices(config, db, silentLogger(), {
+    secretBox: new SecretBox('test secret key of at least thirty-two characters'),
+    raw: await openRawStore(config, db),
+  });
   const adminPassword = 'admin-password-1';
   const first = await bootstrapFirstAdmin(db, services, { email: 'admin@example.com', password: adminPassword });
   const app = await buildServer({ services });
@@ -82,6 +85,7 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
       await services.audit.flush();
       await services.sources.client.close();
       await services.warehouse.close();
+      await services.raw.close();
       if (fixture.url) await dropWarehouseDatabases(fixture.url, services.config.warehousePrefix);
     },
   };

@@ -52,8 +52,8 @@ export async function createServerDatabase(): Promise<{ url: string; drop: () =>
   };
 }
 
-export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixture) => void, options: { migrate?: boolean } = {}): void {
-  for (const kind of DATABASE_KINDS) {
+export function describeEachDatabase(name: string, suite: (fixture: DatabaseFixture) => void, options: { migrate?: boolean; kinds?: DatabaseKind[] } = {}): void {
+  for (const kind of DATABASE_KINDS.filter((k) => options.kinds === undefined || options.kinds.includes(k))) {
     describe(`${name} [${kind}]`, () => {
       let db: Database | undefined;
       let server: { url: string; drop: () => Promise<void> } | undefined;

@@ -1,12 +1,8 @@
 import { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf, type Database, type Queryable } from '../../db/index.js';
-import { notFound, UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
-import { ColumnName } from '../../mapping/index.js';
+import { notFound, validationFailed } from '../../errors/index.js';
+import { checkBatchSize, checkOrg, checkRecords, checkRowNumbers, checkScope, checkTable, checkWatermark, MAX_ROW_NUMBER, stringify } from './checks.js';
 import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
 
-/** Rows per yielded batch when the caller does not say. */
-export const DEFAULT_READ_BATCH = 1000;
-/** The largest batch a read yields: bounds the memory of one page. */
-export const MAX_READ_BATCH = 100_000;
 /**
  * Records per segment (one stored row). A larger batch is stored as several
  * segments in one transaction. bench/raw-store.ts measures 1,000, 5,000 and
@@ -25,7 +21,6 @@ export interface PostgresRawStoreOptions {
   writeChunk?: number;
 }
 
-const MAX_ROW_NUMBER = 2_147_483_647;
 const FOREIGN_KEY_VIOLATION = '23503';
 /** Segment headers a read query considers at once. */
 const SEGMENTS_PER_QUERY = 200;
@@ -486,89 +481,4 @@ function toChunks(records: readonly RawRecordInput[], size: number): Chunk[] {
   };
   for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
   return chunks;
-}
-
-/** JSON text of the chunk's data; a value JSON cannot hold (a BigInt, a cycle) is the caller's mistake. */
-function stringify(data: unknown[]): string {
-  try {
-    return JSON.stringify(data);
-  } catch (error) {
-    throw new UserError('validation_failed', `records[].data: not representable as JSON (${(error as Error).message})`, {
-      details: { issues: [{ field: 'records[].data', message: 'not representable as JSON' }] },
-      cause: error,
-    });
-  }
-}
-
-// --- validation: every entry point checks its scope before touching the database.
-
-function checkOrg(orgId: unknown): void {
-  if (typeof orgId !== 'string' || orgId.trim() === '') {
-    throw validationFailed([{ field: 'orgId', message: 'must be a non-empty string' }]);
-  }
-}
-
-function checkTable(table: unknown): void {
-  const result = ColumnName.safeParse(table);
-  if (!result.success) {
-    throw validationFailed(result.error.issues.map((issue) => ({ field: 'table', message: issue.message })));
-  }
-}
-
-function checkScope(orgId: unknown, table: unknown, source?: RawSource): void {
-  checkOrg(orgId);
-  checkTable(table);
-  if (source === undefined) return;
-  const issues: FieldIssue[] = [];
-  if (typeof source !== 'object' || source === null) {
-    issues.push({ field: 'source', message: 'must be { kind, id }' });
-  } else {
-    if (source.kind !== 'file' && source.kind !== 'run') issues.push({ field: 'source.kind', message: 'must be "file" or "run"' });
-    if (typeof source.id !== 'string' || source.id.trim() === '') issues.push({ field: 'source.id', message: 'must be a non-empty string' });
-  }
-  if (issues.length > 0) throw validationFailed(issues);
-}
-
-function checkRowNumbers(rowNumbers: readonly number[]): void {
-  if (!Array.isArray(rowNumbers)) throw validationFailed([{ field: 'rowNumbers', message: 'must be an array' }]);
-  const seen = new Set<number>();
-  for (let i = 0; i < rowNumbers.length; i++) {
-    const n = rowNumbers[i];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROW_NUMBER) {
-      throw validationFailed([{ field: `rowNumbers[${i}]`, message: `must be an integer from 1 to ${MAX_ROW_NUMBER}` }]);
-    }
-    if (seen.has(n)) throw validationFailed([{ field: `rowNumbers[${i}]`, message: `${n} appears twice in the batch` }]);
-    seen.add(n);
-  }
-}
-
-function checkRecords(records: readonly RawRecordInput[]): void {
-  if (!Array.isArray(records)) throw validationFailed([{ field: 'records', message: 'must be an array' }]);
-  const seen = new Set<number>();
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i];
-    const n = record?.rowNumber;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_ROW_NUMBER) {
-      throw validationFailed([{ field: `records[${i}].rowNumber`, message: `must be an integer from 1 to ${MAX_ROW_NUMBER}` }]);
-    }
-    if (seen.has(n)) throw validationFailed([{ field: `records[${i}].rowNumber`, message: `${n} appears twice in the batch` }]);
-    seen.add(n);
-    if (record!.data === undefined) throw validationFailed([{ field: `records[${i}].data`, message: 'must be a JSON value (null, not undefined)' }]);
-  }
-}
-
-function checkWatermark(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw validationFailed([{ field: 'sinceWatermark', message: 'must be a non-negative integer' }]);
-  }
-  return value;
-}
-
-function checkBatchSize(value: unknown): number {
-  if (value === undefined) return DEFAULT_READ_BATCH;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_READ_BATCH) {
-    throw validationFailed([{ field: 'batchSize', message: `must be an integer from 1 to ${MAX_READ_BATCH}` }]);
-  }
-  return value;
 }

@@ -466,6 +466,15 @@ export function rawStoreConformance(name: string, factory: () => Promise<RawStor
     });
 
     describe('validation', () => {
+      it('refuses organisation and source ids that could not be stored as given (a lone surrogate, NUL)', async () => {
+        const org = await newOrg();
+        // A lone surrogate becomes U+FFFD on the way to the database: two ids would become one.
+        await rejectsNaming(store().writeBatch('org\ud800', 'orders', FILE, rows(1, 1)), 'orgId');
+        await rejectsNaming(store().count('org\u0000x', 'orders'), 'orgId');
+        await rejectsNaming(store().writeBatch(org, 'orders', { kind: 'file', id: 'f\udc00' }, rows(1, 1)), 'source.id');
+        await rejectsNaming(store().deleteSource(org, 'orders', { kind: 'run', id: 'r\u0000' }), 'source.id');
+      });
+
       it('refuses an empty organisation', async () => {
         await rejectsNaming(store().writeBatch('', 'orders', FILE, rows(1, 1)), 'orgId');
         await rejectsNaming(store().count('', 'orders'), 'orgId');

@@ -36,6 +36,14 @@ export interface paths {
                                 kind: "pglite" | "postgres";
                                 ok: boolean;
                             };
+                            rawStore: {
+                                /**
+                                 * @description postgres: the database above; mongodb: MONGO_URI
+                                 * @enum {string}
+                                 */
+                                kind: "postgres" | "mongodb";
+                                ok: boolean;
+                            };
                             orchestrator: {
                                 /** @enum {string} */
                                 kind: "builtin" | "airflow";
@@ -59,6 +67,14 @@ export interface paths {
                             database: {
                                 /** @enum {string} */
                                 kind: "pglite" | "postgres";
+                                ok: boolean;
+                            };
+                            rawStore: {
+                                /**
+                                 * @description postgres: the database above; mongodb: MONGO_URI
+                                 * @enum {string}
+                                 */
+                                kind: "postgres" | "mongodb";
                                 ok: boolean;
                             };
                             orchestrator: {
