@@ -16,6 +16,7 @@ import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js'
 import { AirflowTasksService, OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
 import { FilesService, TableSettingsStore } from './files/index.js';
 import { QualityStore } from './quality/index.js';
+import { RetentionService } from './retention/index.js';
 import path from 'node:path';
 
 /**
@@ -54,6 +55,8 @@ export interface Services {
   orgPipelines: OrgPipelinesService;
   /** Tasks Airflow asks Sluice to run (the generated DAG files call back). */
   airflowTasks: AirflowTasksService;
+  /** Deletes raw records and audit events past their retention; started by `sluice start` and `sluice worker`. */
+  retention: RetentionService;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -154,6 +157,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     runRetentionDays: config.engine.runRetentionDays,
   });
   const builtin = new BuiltinOrchestrator(engine);
+  const retention = new RetentionService({ orgs, raw, audit, logger: logger.child({ component: 'retention' }) }, config.retention);
   const airflowClient = config.airflow
     ? new AirflowClient({ apiUrl: config.airflow.apiUrl, username: config.airflow.username, password: config.airflow.password, uiUrl: config.airflow.uiUrl, logger: logger.child({ component: 'airflow' }) })
     : undefined;
@@ -190,8 +194,10 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     quality,
     orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse),
     airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
+    retention,
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
+      await retention.stop();
       await orchestrator.stop?.();
       await engine.stop();
       await airflowClient?.close();

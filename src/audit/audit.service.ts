@@ -122,6 +122,26 @@ export class AuditService {
     );
   }
 
+  /**
+   * Deletes the events of one organisation (null: of none) created before
+   * `before` (SLUICE_AUDIT_RETENTION_DAYS), a few thousand per statement so
+   * a first sweep of a long history holds no lock for long; returns how many.
+   */
+  async deleteOlderThan(orgId: string | null, before: Date, batch = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await this.db.query(
+        `DELETE FROM audit_events WHERE id IN (
+           SELECT id FROM audit_events
+            WHERE ${orgId === null ? 'org_id IS NULL AND $1::text IS NULL' : 'org_id = $1'} AND created_at < $2
+            LIMIT $3)`,
+        [orgId, before, batch],
+      );
+      deleted += rowCount;
+      if (rowCount < batch) return deleted;
+    }
+  }
+
   /** The newest events of one organisation, optionally of one action (or a prefix: `user.`). */
   async list(orgId: string, options: { limit?: number | undefined; action?: string | undefined; before?: number | undefined; outcome?: AuditOutcome | undefined } = {}): Promise<AuditEvent[]> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);

@@ -115,6 +115,8 @@ const envSchema = z.object({
   SLUICE_TASK_LEASE_SECONDS: intFrom(5, 3600).optional(),
   SLUICE_SCHEDULER: boolFrom.optional(),
   SLUICE_RUN_RETENTION_DAYS: intFrom(0, 36_500).optional(),
+  SLUICE_RAW_RETENTION_DAYS: intFrom(0, 36_500).optional(),
+  SLUICE_AUDIT_RETENTION_DAYS: intFrom(0, 36_500).optional(),
 
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
@@ -185,6 +187,12 @@ export interface Config {
     scheduler: boolean;
     /** Runs that ended longer ago than this are deleted with their tasks, attempts and logs; 0 keeps them forever. */
     runRetentionDays: number;
+  };
+  retention: {
+    /** Raw records landed longer ago than this are deleted (loaded or not); 0 keeps them forever. */
+    rawDays: number;
+    /** Audit events older than this are deleted; 0 keeps them forever. */
+    auditDays: number;
   };
   uploads: {
     /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
@@ -316,6 +324,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       leaseSeconds: e.SLUICE_TASK_LEASE_SECONDS ?? DEFAULTS.leaseSeconds,
       scheduler: e.SLUICE_SCHEDULER ?? true,
       runRetentionDays: e.SLUICE_RUN_RETENTION_DAYS ?? DEFAULTS.runRetentionDays,
+    },
+    retention: {
+      rawDays: e.SLUICE_RAW_RETENTION_DAYS ?? 0,
+      auditDays: e.SLUICE_AUDIT_RETENTION_DAYS ?? 0,
     },
     uploads: {
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),

@@ -87,6 +87,7 @@ export async function startServer(config: Config, logger: Logger, out: Output): 
   out.info(`Sluice ${config.database.kind === 'pglite' ? `(embedded database in ${config.dataDir})` : '(PostgreSQL server)'} is listening on ${url}`);
   out.info(`  API docs: ${url}/api/docs`);
   services.engine.start();
+  services.retention.start();
   services.orchestrator.start?.();
   out.info(
     `  Runs: ${config.engine.workerConcurrency > 0 ? `${config.engine.workerConcurrency} task(s) at once in this process` : 'no workers in this process (SLUICE_WORKER_CONCURRENCY=0)'}; ` +

@@ -33,6 +33,7 @@ export async function startWorker(config: Config, logger: Logger, out: Output): 
   }
   const { services } = started;
   services.engine.start();
+  services.retention.start();
   out.info(`Sluice worker ${services.engine.pool.id} running up to ${concurrency} task(s) at once on the ${config.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server'}`);
   let stopping: Promise<void> | undefined;
   return {

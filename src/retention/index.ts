@@ -1,0 +1,1 @@
+export { RetentionService, type RetentionOptions, type SweepResult } from './retention.service.js';
