@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DagRun } from '../src/runs/index.js';
-import { bearer, createTestApp, type TestApp } from './helpers/app.js';
+import { bearer, createTestApp, waitForDagRun, type TestApp } from './helpers/app.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { multipart } from './helpers/multipart.js';
 
@@ -35,15 +35,7 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     const body = multipart(fields, { name, content });
     return t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
   };
-  const runOf = async (dagId: string, runId: string, token = t.adminToken): Promise<DagRun> => {
-    for (let i = 0; i < 300; i++) {
-      const res = await t.app.inject({ method: 'GET', url: `/api/airflow/status/${dagId}/${runId}/`, headers: bearer(token) });
-      const run = res.json<DagRun>();
-      if (['success', 'failed', 'cancelled'].includes(run.state)) return run;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`run ${runId} did not end`);
-  };
+  const runOf = (dagId: string, runId: string, token = t.adminToken): Promise<DagRun> => waitForDagRun(t.app, dagId, runId, token);
   /** Waits for an ingest run and the load run it triggered. */
   const chain = async (ingestRunId: string) => {
     const ingest = await runOf('enhanced_org_aware_ingest_dag', ingestRunId);

@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DagRun } from '../src/runs/index.js';
 import { MongoRawStore } from '../src/stores/raw/index.js';
-import { bearer, createTestApp, type TestApp } from './helpers/app.js';
+import { bearer, createTestApp, waitForDagRun, type TestApp } from './helpers/app.js';
 import { DATABASE_KINDS, describeEachDatabase } from './helpers/databases.js';
 import { TEST_MONGO_URI, testMongoDatabase } from './helpers/mongo.js';
 import { multipart } from './helpers/multipart.js';
@@ -27,15 +27,7 @@ describe.skipIf(!TEST_MONGO_URI)('the raw store on MongoDB (MONGO_URI)', () => {
       const body = multipart({ table }, { name: `${table}.csv`, content });
       return t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
     };
-    const runOf = async (dagId: string, runId: string, token: string): Promise<DagRun> => {
-      for (let i = 0; i < 300; i++) {
-        const res = await t.app.inject({ method: 'GET', url: `/api/airflow/status/${dagId}/${runId}/`, headers: bearer(token) });
-        const run = res.json<DagRun>();
-        if (['success', 'failed', 'cancelled'].includes(run.state)) return run;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`run ${runId} did not end`);
-    };
+    const runOf = (dagId: string, runId: string, token: string): Promise<DagRun> => waitForDagRun(t.app, dagId, runId, token);
     /** Uploads a file and waits for its ingest run and the load run it triggers. */
     const uploadAndLoad = async (table: string, content: string, token: string) => {
       const res = await upload(table, content, token);

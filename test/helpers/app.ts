@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { createServices, openRawStore, type Services } from '../../src/services.js';
 import { SecretBox } from '../../src/secrets/index.js';
+import type { DagRun } from '../../src/runs/index.js';
 import { dropWithRetries } from './databases.js';
 
 export interface TestApp {
@@ -104,3 +105,14 @@ async function dropWarehouseDatabases(url: string, prefix: string): Promise<void
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Polls `/api/airflow/status/<dag>/<run>/` (the org-aware pipelines' status) until the run has ended; its view. */
+export async function waitForDagRun(app: FastifyInstance, dagId: string, runId: string, token: string): Promise<DagRun> {
+  for (let i = 0; i < 300; i++) {
+    const res = await app.inject({ method: 'GET', url: `/api/airflow/status/${dagId}/${runId}/`, headers: bearer(token) });
+    const run = res.json<DagRun>();
+    if (['success', 'failed', 'cancelled'].includes(run.state)) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} of ${dagId} did not end`);
+}
