@@ -157,7 +157,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     runRetentionDays: config.engine.runRetentionDays,
   });
   const builtin = new BuiltinOrchestrator(engine);
-  const retention = new RetentionService({ orgs, raw, audit, logger: logger.child({ component: 'retention' }) }, config.retention);
+  const retention = new RetentionService({ orgs, raw, audit, files, logger: logger.child({ component: 'retention' }) }, config.retention);
   const airflowClient = config.airflow
     ? new AirflowClient({ apiUrl: config.airflow.apiUrl, username: config.airflow.username, password: config.airflow.password, uiUrl: config.airflow.uiUrl, logger: logger.child({ component: 'airflow' }) })
     : undefined;

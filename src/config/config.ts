@@ -117,6 +117,7 @@ const envSchema = z.object({
   SLUICE_RUN_RETENTION_DAYS: intFrom(0, 36_500).optional(),
   SLUICE_RAW_RETENTION_DAYS: intFrom(0, 36_500).optional(),
   SLUICE_AUDIT_RETENTION_DAYS: intFrom(0, 36_500).optional(),
+  SLUICE_UPLOAD_RETENTION_DAYS: intFrom(0, 36_500).optional(),
 
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
@@ -193,6 +194,8 @@ export interface Config {
     rawDays: number;
     /** Audit events older than this are deleted; 0 keeps them forever. */
     auditDays: number;
+    /** The bytes of uploaded files loaded longer ago than this are deleted (the rows and raw records stay); 0 keeps them. */
+    uploadDays: number;
   };
   uploads: {
     /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
@@ -328,6 +331,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     retention: {
       rawDays: e.SLUICE_RAW_RETENTION_DAYS ?? 0,
       auditDays: e.SLUICE_AUDIT_RETENTION_DAYS ?? 0,
+      uploadDays: e.SLUICE_UPLOAD_RETENTION_DAYS ?? 0,
     },
     uploads: {
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),

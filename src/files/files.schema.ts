@@ -28,5 +28,6 @@ export const FileRecord = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  purgedAt: z.string().nullable().describe('When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay'),
 });
 export type FileRecord = z.infer<typeof FileRecord>;

@@ -32,6 +32,7 @@ interface FileRow {
   error: string | null;
   created_at: Date;
   updated_at: Date;
+  purged_at: Date | null;
 }
 
 const n = (v: string | number | null) => (v === null ? null : Number(v));
@@ -57,6 +58,7 @@ const view = (r: FileRow): FileRecord => ({
   error: r.error,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
+  purgedAt: r.purged_at === null || r.purged_at === undefined ? null : iso(r.purged_at),
 });
 
 /** Bytes received into a temporary file, before they are recorded. */
@@ -122,9 +124,17 @@ export class FilesService {
   async commit(orgId: string, userId: string | null, input: { table: string; filename: string }, received: ReceivedUpload): Promise<{ file: FileRecord; duplicate: boolean }> {
     const same = () => this.db.query<FileRow>('SELECT * FROM files WHERE org_id = $1 AND table_name = $2 AND checksum = $3', [orgId, input.table, received.checksum]);
     const existing = await same();
-    if (existing.rows[0]) {
+    const found = existing.rows[0];
+    if (found?.purged_at) {
+      // The same bytes again, after retention deleted them: keep them again, so the file can be re-ingested.
+      await mkdir(path.dirname(path.join(this.dir, found.path)), { recursive: true, mode: 0o700 });
+      await rename(received.tmp, path.join(this.dir, found.path));
+      const { rows } = await this.db.query<FileRow>('UPDATE files SET purged_at = NULL WHERE org_id = $1 AND id = $2 RETURNING *', [orgId, found.id]);
+      return { file: view(rows[0]!), duplicate: true };
+    }
+    if (found) {
       await this.discard(received);
-      return { file: view(existing.rows[0]), duplicate: true };
+      return { file: view(found), duplicate: true };
     }
     const id = `file_${randomBytes(9).toString('base64url')}`;
     const relative = path.join(safeSegment(orgId), `${id}${path.extname(input.filename).slice(0, 10).replace(/[^.\w]/g, '')}`);
@@ -169,8 +179,14 @@ export class FilesService {
 
   /** The absolute path of a file's bytes; an error naming the directory when they are not there. */
   async pathOf(orgId: string, id: string): Promise<string> {
-    const { rows } = await this.db.query<{ path: string }>('SELECT path FROM files WHERE org_id = $1 AND id = $2', [orgId, id]);
+    const { rows } = await this.db.query<{ path: string; purged_at: Date | null }>('SELECT path, purged_at FROM files WHERE org_id = $1 AND id = $2', [orgId, id]);
     if (!rows[0]) throw notFound('File', id);
+    if (rows[0].purged_at) {
+      throw new UserError(
+        'not_found',
+        `the bytes of file ${id} were deleted on ${iso(rows[0].purged_at)} by retention (SLUICE_UPLOAD_RETENTION_DAYS) after it was loaded; its raw records and loaded rows remain. Upload the file again to ingest it anew`,
+      );
+    }
     const full = path.join(this.dir, rows[0].path);
     try {
       await stat(full);
@@ -181,6 +197,28 @@ export class FilesService {
       );
     }
     return full;
+  }
+
+  /**
+   * Deletes the bytes of the organisation's files loaded before `before`
+   * (their last change: the load) and marks them purged; the rows stay.
+   * Returns how many files lost their bytes. A file whose bytes are already
+   * gone (another process's sweep, a hand-cleaned directory) is marked too.
+   */
+  async purgeLoadedBefore(orgId: string, before: Date, batch = 500): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string; path: string }>(
+        `SELECT id, path FROM files WHERE org_id = $1 AND status = 'loaded' AND purged_at IS NULL AND updated_at < $2 ORDER BY updated_at LIMIT $3`,
+        [orgId, before, batch],
+      );
+      for (const row of rows) {
+        await rm(path.join(this.dir, row.path), { force: true });
+        await this.db.query('UPDATE files SET purged_at = now() WHERE org_id = $1 AND id = $2 AND purged_at IS NULL', [orgId, row.id]);
+        purged += 1;
+      }
+      if (rows.length < batch) return purged;
+    }
   }
 
   async setRun(orgId: string, id: string, kind: 'ingest' | 'load', runId: string): Promise<void> {

@@ -6016,6 +6016,8 @@ export interface paths {
                                 error: string | null;
                                 createdAt: string;
                                 updatedAt: string;
+                                /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
+                                purgedAt: string | null;
                             }[];
                         };
                     };
@@ -6135,6 +6137,8 @@ export interface paths {
                                 error: string | null;
                                 createdAt: string;
                                 updatedAt: string;
+                                /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
+                                purgedAt: string | null;
                             };
                         };
                     };
@@ -6322,6 +6326,8 @@ export interface paths {
                             error: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
+                            purgedAt: string | null;
                         };
                     };
                 };
