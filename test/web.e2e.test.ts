@@ -439,11 +439,11 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
 
     // Logging out forgets the token here and revokes it on the server (after forgetting it, so no
     // query still polling goes out with a revoked token: the console-error check above would see it).
-    const browserToken = await page.evaluate(() => localStorage.getItem('sluice.token'));
+    const browserToken = await page.evaluate<string | null>("localStorage.getItem('sluice.token')");
     expect(browserToken).toBeTruthy();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('sluice.token'))).toBeNull();
+    expect(await page.evaluate<string | null>("localStorage.getItem('sluice.token')")).toBeNull();
     await expect
       .poll(async () => (await fetch(new URL('/api/auth/me', server.url), { headers: { authorization: `Bearer ${browserToken}` } })).status)
       .toBe(401);
