@@ -7,6 +7,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SchemaColumn } from '../../src/mapping/index.js';
 import { PG_TYPES } from '../../src/stores/warehouse/index.js';
+import { random } from '../../test/helpers/random.js';
+
 export const COLUMNS: SchemaColumn[] = [
   { name: 'id', type: 'integer', nullable: false },
   { name: 'qty', type: 'integer', nullable: true },
@@ -23,16 +25,6 @@ export const PG_COLUMN_TYPES = PG_TYPES;
 
 // ---------------------------------------------------------------- generation
 
-/** Deterministic pseudo-random numbers (xorshift), so every run loads the same rows. */
-export function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'café', 'naïve', 'Zürich', '東京', 'emoji 😀'];
 const CATEGORIES = ['tools', 'garden', 'kitchen', 'toys', 'books'];

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { random } from '../../../test/helpers/random.js';
 import { csvScan, type CsvRowSink, type CsvRowSpans } from './csv.reader.js';
 import { readFile, readFileWithSink, type FileBatch, type FileColumn, type ReadFileOptions } from './index.js';
 
@@ -9,17 +10,6 @@ import { readFile, readFileWithSink, type FileBatch, type FileColumn, type ReadF
  * chunks, the result must be what PapaParse alone gives: the same records,
  * the same rejected rows with the same reasons, the same summary.
  */
-
-/** Deterministic pseudo-random numbers (xorshift). */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 // Cells PapaParse reads plainly...
 const GOOD = ['', '42', '-7', '3.14', 'plain text', 'café 東京 😀', '"quoted, with comma"', '"with ""doubled"" quotes"', '"line\nbreak"', '"crlf\r\ninside"', '""', '""""', '"tab\there"', 'back\\slash'];

@@ -14,6 +14,38 @@ export const DEFAULT_READ_BATCH = 1000;
 export const MAX_READ_BATCH = 100_000;
 export const MAX_ROW_NUMBER = 2_147_483_647;
 
+/**
+ * Splits a batch into slices of at most `size` records whose JSON text is at
+ * most `maxChars` (UTF-16 units), halving a slice until it fits; a single
+ * larger record is a slice of its own. Each slice with its JSON.
+ */
+export function splitBatch(records: readonly RawRecordInput[], size: number, maxChars: number): { records: readonly RawRecordInput[]; json: string }[] {
+  const slices: { records: readonly RawRecordInput[]; json: string }[] = [];
+  const add = (slice: readonly RawRecordInput[]): void => {
+    const json = stringify(slice.map((r) => r.data));
+    if (json.length > maxChars && slice.length > 1) {
+      const half = Math.ceil(slice.length / 2);
+      add(slice.slice(0, half));
+      add(slice.slice(half));
+    } else {
+      slices.push({ records: slice, json });
+    }
+  };
+  for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
+  return slices;
+}
+
+/** The lowest and highest of some row numbers. */
+export function rangeOf(rowNumbers: readonly number[]): [number, number] {
+  let low = MAX_ROW_NUMBER;
+  let high = 0;
+  for (const n of rowNumbers) {
+    if (n < low) low = n;
+    if (n > high) high = n;
+  }
+  return [low, high];
+}
+
 /** JSON text of records' data; a value JSON cannot hold (a BigInt, a cycle) is the caller's mistake. */
 export function stringify(data: unknown[]): string {
   try {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { withTimeout } from '../../db/rows.js';
 import { AppError, notFound, TransientError, UserError, validationFailed } from '../../errors/index.js';
-import { checkBatchSize, checkOrg, checkRecords, checkScope, checkTable, checkWatermark, MAX_ROW_NUMBER, stringify } from './checks.js';
+import { checkBatchSize, checkOrg, checkRecords, checkScope, checkTable, checkWatermark, rangeOf, splitBatch, stringify } from './checks.js';
 import { WRITE_CHUNK } from './postgres.raw-store.js';
 import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
 
@@ -249,7 +249,7 @@ export class MongoRawStore implements RawStore {
     checkRecords(records);
     if (records.length === 0) return 0;
     // JSON text is made before the lease, so the table is held for database work only.
-    const parts = toParts(records, this.#writeChunk);
+    const parts: Part[] = splitBatch(records, this.#writeChunk, MAX_PART_CHARS);
     return this.#guard(async () => {
       if (this.#orgExists && !(await this.#orgExists(orgId))) throw notFound('Organisation', orgId);
       const ref = await this.#ensureTable(orgId, table);
@@ -473,14 +473,7 @@ export class MongoRawStore implements RawStore {
 
   /** Removes from `parts` the records whose row number the source already has (first write wins). */
   async #dropStored(ref: TableRef, lease: Lease, source: RawSource, parts: readonly Part[]): Promise<Part[]> {
-    let low = MAX_ROW_NUMBER;
-    let high = 0;
-    for (const part of parts) {
-      for (const record of part.records) {
-        if (record.rowNumber < low) low = record.rowNumber;
-        if (record.rowNumber > high) high = record.rowNumber;
-      }
-    }
+    const [low, high] = rangeOf(parts.flatMap((part) => part.records.map((r) => r.rowNumber)));
     const overlapping = ref.headers.find(
       { o: ref.orgId, k: source.kind, s: source.id, n: { $gt: 0 }, lo: { $lte: high }, hi: { $gte: low } },
       { projection: { pn: 1, plo: 1, phi: 1 } },
@@ -805,33 +798,6 @@ export function decodeRuns(runs: readonly number[]): number[] {
     for (let k = 0; k < Math.abs(length); k++) out.push(start + k * step);
   }
   return out;
-}
-
-function rangeOf(rowNumbers: readonly number[]): [number, number] {
-  let low = MAX_ROW_NUMBER;
-  let high = 0;
-  for (const n of rowNumbers) {
-    if (n < low) low = n;
-    if (n > high) high = n;
-  }
-  return [low, high];
-}
-
-/** Splits a batch into parts of at most `size` records and MAX_PART_CHARS of JSON (a single larger record is one part). */
-function toParts(records: readonly RawRecordInput[], size: number): Part[] {
-  const parts: Part[] = [];
-  const add = (slice: readonly RawRecordInput[]): void => {
-    const json = stringify(slice.map((r) => r.data));
-    if (json.length > MAX_PART_CHARS && slice.length > 1) {
-      const half = Math.ceil(slice.length / 2);
-      add(slice.slice(0, half));
-      add(slice.slice(half));
-    } else {
-      parts.push({ records: slice, json });
-    }
-  };
-  for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
-  return parts;
 }
 
 /** JSON text of the part's data; a value JSON cannot hold (a BigInt, a cycle) is the caller's mistake. */

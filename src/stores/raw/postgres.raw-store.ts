@@ -1,6 +1,6 @@
 import { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf, type Database, type Queryable } from '../../db/index.js';
 import { notFound, validationFailed } from '../../errors/index.js';
-import { checkBatchSize, checkOrg, checkRecords, checkRowNumbers, checkScope, checkTable, checkWatermark, MAX_ROW_NUMBER, stringify } from './checks.js';
+import { checkBatchSize, checkOrg, checkRecords, checkRowNumbers, checkScope, checkTable, checkWatermark, rangeOf, splitBatch, stringify } from './checks.js';
 import type { RawReadOptions, RawRecord, RawRecordInput, RawSource, RawStore } from './raw.store.js';
 
 /**
@@ -127,7 +127,8 @@ export class PostgresRawStore implements RawStore {
     checkRecords(records);
     if (records.length === 0) return 0;
     // JSON text is made before the transaction, so the table's lock is held for database work only.
-    return this.#store(orgId, table, source, toChunks(records, this.#writeChunk));
+    const chunks = splitBatch(records, this.#writeChunk, MAX_SEGMENT_CHARS).map((s) => ({ rowNumbers: s.records.map((r) => r.rowNumber), json: s.json }));
+    return this.#store(orgId, table, source, chunks);
   }
 
   async #store(orgId: string, table: string, source: RawSource, chunks: readonly Chunk[]): Promise<number> {
@@ -439,12 +440,7 @@ function explode(orgId: string, table: string, source: RawSource, segment: Segme
  */
 async function insertChunk(tx: Queryable, orgId: string, tableId: number, sourceId: number, chunk: Chunk, server: boolean): Promise<number> {
   let { rowNumbers, json } = chunk;
-  let low = MAX_ROW_NUMBER;
-  let high = 0;
-  for (const n of rowNumbers) {
-    if (n < low) low = n;
-    if (n > high) high = n;
-  }
+  let [low, high] = rangeOf(rowNumbers);
   const { rows: stored } = await tx.query<{ r: number }>(STORED_ROW_NUMBERS, [sourceId, orgId, low, high]);
   if (stored.length > 0) {
     // A retry or an overlap: keep the first write of each row, store only the new ones.
@@ -454,31 +450,10 @@ async function insertChunk(tx: Queryable, orgId: string, tableId: number, source
     if (keep.length === 0) return 0;
     rowNumbers = keep.map((i) => rowNumbers[i]!);
     json = stringify(keep.map((i) => data[i]));
-    low = MAX_ROW_NUMBER;
-    high = 0;
-    for (const n of rowNumbers) {
-      if (n < low) low = n;
-      if (n > high) high = n;
-    }
+    [low, high] = rangeOf(rowNumbers);
   }
   // A server takes the row numbers in binary (no array literal to build and parse), PGlite as an array.
   await tx.query(INSERT_SEGMENT, [tableId, sourceId, rowNumbers.length, orgId, low, high, server ? int4ArrayBinary(rowNumbers) : rowNumbers, json]);
   return rowNumbers.length;
 }
 
-/** Splits a batch into chunks of at most `size` records and MAX_SEGMENT_CHARS of JSON. */
-function toChunks(records: readonly RawRecordInput[], size: number): Chunk[] {
-  const chunks: Chunk[] = [];
-  const add = (part: readonly RawRecordInput[]): void => {
-    const json = stringify(part.map((r) => r.data));
-    if (json.length > MAX_SEGMENT_CHARS && part.length > 1) {
-      const half = Math.ceil(part.length / 2);
-      add(part.slice(0, half));
-      add(part.slice(half));
-    } else {
-      chunks.push({ rowNumbers: part.map((r) => r.rowNumber), json });
-    }
-  };
-  for (let start = 0; start < records.length; start += size) add(records.slice(start, start + size));
-  return chunks;
-}
