@@ -96,6 +96,21 @@ export class Engine {
 
   /** Creates a run of a DAG; the workers pick it up. */
   async trigger(request: TriggerRequest): Promise<RunView> {
+    const { run } = await this.recordRun(request);
+    this.pool.wake();
+    return run!;
+  }
+
+  /**
+   * Records a run of a registered DAG (not_found naming `dagId` otherwise)
+   * without waking the workers: `trigger`'s first half, for an orchestrator
+   * that runs it elsewhere (`orchestrator`, `externalId`). `run` is null when
+   * a run of that id exists already; `resolved` is the DAG's pipeline.
+   */
+  async recordRun(
+    request: TriggerRequest,
+    placement: { orchestrator?: 'airflow'; externalId?: string } = {},
+  ): Promise<{ run: RunView | null; resolved: NonNullable<ReturnType<PipelineRegistry['resolve']>> }> {
     const resolved = this.registry.resolve(request.dagId);
     if (!resolved) throw new UserError('not_found', `no pipeline runs DAG ${JSON.stringify(request.dagId)}`, { details: { field: 'dagId' } });
     const run = await this.runs.createRun({
@@ -108,9 +123,9 @@ export class Engine {
       createdBy: request.createdBy,
       runId: request.runId,
       maxActiveRuns: request.maxActiveRuns,
+      ...placement,
     });
-    this.pool.wake();
-    return run!;
+    return { run, resolved };
   }
 
   async cancel(orgId: string, runId: string): Promise<RunView> {

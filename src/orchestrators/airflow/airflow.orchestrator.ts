@@ -96,22 +96,8 @@ export class AirflowOrchestrator implements Orchestrator {
 
   async trigger(request: TriggerRequest): Promise<RunView> {
     const { engine } = this.#o;
-    const resolved = engine.registry.resolve(request.dagId);
-    if (!resolved) throw new UserError('not_found', `no pipeline runs DAG ${JSON.stringify(request.dagId)}`, { details: { field: 'dagId' } });
     const runId = request.runId ?? newRunId(request.trigger);
-    const run = await engine.runs.createRun({
-      orgId: request.orgId,
-      dagId: request.dagId,
-      pipeline: resolved.pipeline,
-      connectionId: resolved.connectionId,
-      trigger: request.trigger,
-      conf: request.conf,
-      createdBy: request.createdBy,
-      runId,
-      maxActiveRuns: request.maxActiveRuns,
-      orchestrator: 'airflow',
-      externalId: runId,
-    });
+    const { run, resolved } = await engine.recordRun({ ...request, runId }, { orchestrator: 'airflow', externalId: runId });
     if (!run) throw new UserError('conflict', `run ${runId} exists already`);
     try {
       await this.ensureDag(request.dagId, resolved.pipeline, request.orgId, resolved.connectionId);
