@@ -5,6 +5,7 @@ import { UserError, notFound } from '../errors/index.js';
 import type { PipelineDefinition, RunState, TaskState, TriggerKind, TriggerRule } from './model.js';
 import { retryPolicy } from './retry-policy.js';
 import { planAdvance, planRetry, type TaskSnapshot } from './states.js';
+import { lockClaimCandidates } from './claim-tasks.js';
 
 /**
  * Every SQL operation of the builtin orchestrator on runs and task
@@ -307,33 +308,32 @@ export class RunStore {
 
   /**
    * Claims up to `limit` ready tasks in one transaction (a worker with free
-   * slots fills them at once instead of queueing one claim per slot).
+   * slots fills them at once instead of queueing one claim per slot), in
+   * fair-share order (see claim-tasks.ts). The candidates respect the limits
+   * as this transaction's snapshot saw them; the counts are taken again under
+   * each organisation's advisory lock, so concurrent claims never exceed them.
    */
   async claimBatch(workerId: string, leaseSeconds: number, orgMaxActiveTasks: number, limit: number): Promise<ClaimedAttempt[]> {
     if (limit <= 0) return [];
     return this.db.transaction(async (tx) => {
-      const { rows: candidates } = await tx.query<{ run_id: string; task_id: string; org_id: string; dag_id: string; run_state: RunState; max_active_runs: number }>(
-        `SELECT ti.run_id, ti.task_id, ti.org_id, r.dag_id, r.state AS run_state, r.max_active_runs
-           FROM task_instances ti JOIN runs r ON r.id = ti.run_id
-          WHERE ti.state IN ('queued', 'up_for_retry') AND ti.available_at <= now()
-            AND r.state IN ('queued', 'running') AND NOT r.cancel_requested AND r.orchestrator = 'builtin'
-          ORDER BY ti.available_at, ti.position
-          LIMIT $1
-          FOR UPDATE OF ti SKIP LOCKED`,
-        [Math.max(10, limit * 2)],
-      );
+      const candidates = await lockClaimCandidates(tx, { orgMaxActiveTasks, limit });
       const claimed: ClaimedAttempt[] = [];
-      // Counted once per organisation under its lock, then kept up to date as this transaction claims.
-      const running = new Map<string, number>();
+      // The organisations' locks are taken in one order (sorted ids), so two claims never wait on each
+      // other in a cycle; their running tasks are counted once under them and kept up to date here.
+      const orgs = [...new Set(candidates.map((c) => c.org_id))].sort();
+      for (const org of orgs) await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, org]);
+      const running = new Map<string, number>(orgs.map((org) => [org, 0]));
+      if (orgs.length > 0) {
+        const { rows: busy } = await tx.query<{ org_id: string; n: number }>(
+          "SELECT org_id, count(*)::int AS n FROM task_instances WHERE org_id = ANY($1::text[]) AND state = 'running' GROUP BY org_id",
+          [orgs],
+        );
+        for (const b of busy) running.set(b.org_id, b.n);
+      }
       const activeRuns = new Map<string, number>();
       const startedRuns = new Set<string>();
       for (const c of candidates) {
         if (claimed.length >= limit) break;
-        if (!running.has(c.org_id)) {
-          await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, c.org_id]);
-          const { rows: busy } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM task_instances WHERE org_id = $1 AND state = 'running'", [c.org_id]);
-          running.set(c.org_id, busy[0]!.n);
-        }
         if (running.get(c.org_id)! >= orgMaxActiveTasks) continue;
         if (c.run_state === 'queued' && !startedRuns.has(c.run_id)) {
           const dagKey = `${c.org_id}\u0000${c.dag_id}`;
