@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiConfig, Parameter } from '../connectors/http/config.schema.js';
-import { ColumnName, FieldMapping } from '../mapping/mapping.schema.js';
+import { ColumnName, FieldMapping, Identifier } from '../mapping/mapping.schema.js';
 
 /** Connection ids become part of DAG ids (`etl_workflow_<id>`), so they use Airflow's safe alphabet. */
 export const ConnectionId = z
@@ -13,7 +13,7 @@ export const WriteMode = z.enum(['append', 'replace', 'upsert']);
 
 /** Where the records land. `upsert` needs a primaryKey; validate.ts checks it with the other cross-field rules. */
 export const Destination = z.object({
-  table: ColumnName,
+  table: Identifier,
   writeMode: WriteMode.default('append'),
   primaryKey: z.array(ColumnName).max(16).optional(),
 });

@@ -14,7 +14,11 @@ export const FILE_SAMPLE_ROWS = 20_000;
  * rejected with their reason when the file is loaded, as the preview's
  * sampling would have them.
  */
-export async function inferFileMappings(source: FileSource, read: ReadFileOptions = {}, rows = FILE_SAMPLE_ROWS): Promise<{ mappings: FieldMappingInput[]; format: FileFormat | null }> {
+export async function inferFileMappings(
+  source: FileSource,
+  read: ReadFileOptions = {},
+  rows = FILE_SAMPLE_ROWS,
+): Promise<{ mappings: FieldMappingInput[]; notes: string[]; format: FileFormat | null }> {
   const reader = readFile(source, { ...read, batchSize: Math.min(rows, 5000) });
   const profiles = new RecordProfiles();
   let seen = 0;
@@ -24,5 +28,5 @@ export async function inferFileMappings(source: FileSource, read: ReadFileOption
     seen += batch.records.length + batch.rejected.length;
     if (seen >= rows) break;
   }
-  return { format: reader.summary.format, mappings: profiles.mappings() };
+  return { format: reader.summary.format, ...profiles.named() };
 }

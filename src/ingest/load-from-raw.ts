@@ -35,6 +35,8 @@ export interface LoadFromRawResult {
   loaded: number;
   rejected: number;
   columns: SchemaColumn[];
+  /** What the run's log should say about the columns (fields whose column took another name than their own). */
+  notes: string[];
   /** The raw table's high watermark when reading began: the next incremental load starts after it. */
   highWatermark: number;
 }
@@ -60,10 +62,12 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
 
   let mapper: Mapper;
   let firstRefusal: string | undefined;
+  let notes: string[] = [];
   if (options.textValues && options.mappings.length === 0) {
     // Infer the columns from every text value first (so a late "12.5" widens an integer column), then map with them.
-    const mappings = await inferTextMappings(fromRaw());
-    mapper = createMapper(mappings.length > 0 ? mappings : []);
+    const inferred = await inferTextMappings(fromRaw());
+    notes = inferred.notes;
+    mapper = createMapper(inferred.mappings.length > 0 ? inferred.mappings : []);
   } else {
     mapper = createMapper(options.mappings);
     if (mapper.mode === 'auto') {
@@ -76,7 +80,8 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
       }
     }
   }
-  if (received === 0 && (mapper.mode === 'auto' || options.textValues)) return { received: 0, loaded: 0, rejected: 0, columns: [], highWatermark };
+  if (received === 0 && (mapper.mode === 'auto' || options.textValues)) return { received: 0, loaded: 0, rejected: 0, columns: [], notes: [], highWatermark };
+  notes = [...notes, ...mapper.notes()];
   received = 0;
   const columns = mapper.columns();
   if (columns.length === 0) {
@@ -90,7 +95,7 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
     runId: options.runId,
     sourceId: options.sourceId,
   });
-  return { received, loaded: result.loaded, rejected: result.rejected, columns, highWatermark };
+  return { received, loaded: result.loaded, rejected: result.rejected, columns, notes, highWatermark };
 }
 
 /**
@@ -98,7 +103,7 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
  * nearly all its values agree on (see tolerant-schema.ts); the few values
  * that disagree are rejected with their reason when the rows are mapped.
  */
-async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<FieldMappingInput[]> {
+async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<{ mappings: FieldMappingInput[]; notes: string[] }> {
   const profiles = new RecordProfiles();
   for await (const batch of batches) {
     for (const record of batch.records) {
@@ -107,6 +112,6 @@ async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<F
       profiles.observe(data as Record<string, unknown>, true);
     }
   }
-  return profiles.mappings();
+  return profiles.named();
 }
 

@@ -70,7 +70,13 @@ export class RecordProfiles {
 
   /** One mapping per field: its path, a column name (made unique) and the column's tolerant type. */
   mappings(): FieldMappingInput[] {
+    return this.named().mappings;
+  }
+
+  /** The mappings, and the notes the run's log should carry about their names (see ColumnNamer.notes). */
+  named(): { mappings: FieldMappingInput[]; notes: string[] } {
     const namer = new ColumnNamer();
-    return [...this.#profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
+    const mappings = [...this.#profiles].map(([key, profile]) => ({ source: pathFor(key), target: namer.nameFor(key), type: profile.type().type }));
+    return { mappings, notes: namer.notes() };
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnNamer, toColumnName, uniqueColumnNames } from './column-name.js';
-import { ColumnName } from './mapping.schema.js';
+import { ColumnNamer, renamedSystemColumns, toColumnName, uniqueColumnNames } from './column-name.js';
+import { ColumnName, Identifier } from './mapping.schema.js';
 
 describe('toColumnName', () => {
   it.each([
@@ -33,6 +33,33 @@ describe('toColumnName', () => {
     expect(toColumnName('_Sluice Loaded At')).toBe('src__sluice_loaded_at');
     expect(toColumnName('sluice_run_id')).toBe('sluice_run_id');
     expect(toColumnName('_sluice')).toBe('_sluice');
+  });
+
+  it('renames the names of PostgreSQL system columns, which no table may have', () => {
+    expect(['ctid', 'OID', ' xmin ', 'xMax', 'cmin', 'cmax', 'TableOid'].map(toColumnName)).toEqual(['ctid_', 'oid_', 'xmin_', 'xmax_', 'cmin_', 'cmax_', 'tableoid_']);
+    expect(toColumnName('ctid_')).toBe('ctid_');
+    expect(toColumnName('oid2')).toBe('oid2');
+    // A key literally named like the renamed one keeps its name; the system name gets a suffix instead.
+    expect([...uniqueColumnNames(['ctid_', 'ctid']).values()]).toEqual(['ctid_', 'ctid__2']);
+    for (const name of ['ctid', 'oid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']) {
+      const parsed = ColumnName.safeParse(name);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]!.message).toContain(`use another name, such as "${name}_"`);
+      // A table may have such a name: only columns clash.
+      expect(Identifier.safeParse(name).success).toBe(true);
+    }
+  });
+
+  it('explains each rename of a system column name, and nothing else', () => {
+    const namer = new ColumnNamer();
+    for (const key of ['id', 'CTID', 'First Name', 'xmin!']) namer.nameFor(key);
+    expect(namer.notes()).toEqual([
+      'field "CTID" is loaded into column "ctid_": "ctid" is the name of a PostgreSQL system column, which no table may have',
+      'field "xmin!" is loaded into column "xmin_": "xmin" is the name of a PostgreSQL system column, which no table may have',
+    ]);
+    expect(renamedSystemColumns([{ key: 'ctid', column: 'ctid_' }])).toHaveLength(1);
+    // A key already named like the column (a CSV header the reader named) needs no note.
+    expect(renamedSystemColumns([{ key: 'ctid_', column: 'ctid_' }])).toEqual([]);
   });
 
   it('cuts names to 63 characters without a trailing underscore', () => {

@@ -5,8 +5,12 @@
  * A leading underscore written in the key is kept (one of them): `_id` is
  * common (MongoDB) and often sits beside a plain `id`, which it must not
  * collide with. That is also why keys starting with `_sluice_` need renaming:
- * that prefix belongs to Sluice's own columns (`_sluice_run_id`).
+ * that prefix belongs to Sluice's own columns (`_sluice_run_id`), and why
+ * the names of PostgreSQL's system columns get a trailing underscore
+ * (`ctid` → `ctid_`): no table may have a column of that name.
  */
+
+import { SYSTEM_COLUMN_NAMES } from './mapping.schema.js';
 
 const MAX_LENGTH = 63;
 const RESERVED_PREFIX = '_sluice_';
@@ -19,6 +23,12 @@ function fit(name: string, max = MAX_LENGTH): string {
 
 /** A safe column name for any source key (not deduplicated: see uniqueColumnNames). */
 export function toColumnName(key: string): string {
+  const name = plainColumnName(key);
+  return SYSTEM_COLUMN_NAMES.has(name) ? `${name}_` : name;
+}
+
+/** toColumnName before the names of system columns are set aside. */
+function plainColumnName(key: string): string {
   // NFKD splits accents from letters (é → e + ◌́) so they can be dropped; ligatures become letters.
   const folded = key.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   const core = folded.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
@@ -26,6 +36,22 @@ export function toColumnName(key: string): string {
   let name = folded.startsWith('_') || /^[0-9]/.test(core) ? `_${core}` : core;
   if (name.startsWith(RESERVED_PREFIX)) name = `src_${name}`;
   return fit(name);
+}
+
+/**
+ * The notes a load writes to its run's log for source keys whose column had
+ * to take another name than the key's own because PostgreSQL reserves it
+ * (`"ctid" → column "ctid_"`), so the rename is never a surprise.
+ */
+export function renamedSystemColumns(columns: Iterable<{ key: string; column: string }>): string[] {
+  const notes: string[] = [];
+  for (const { key, column } of columns) {
+    const plain = plainColumnName(key);
+    if (SYSTEM_COLUMN_NAMES.has(plain) && column !== key) {
+      notes.push(`field ${JSON.stringify(key)} is loaded into column "${column}": "${plain}" is the name of a PostgreSQL system column, which no table may have`);
+    }
+  }
+  return notes;
 }
 
 /** `base_n`, cut so the suffix survives the length limit. */
@@ -95,6 +121,11 @@ export class ColumnNamer {
   /** Whether `key` already has a column. */
   has(key: string): boolean {
     return this.#names.has(key);
+  }
+
+  /** Notes for the keys named so far whose column could not take the key's own name (renamedSystemColumns). */
+  notes(): string[] {
+    return renamedSystemColumns([...this.#names].map(([key, column]) => ({ key, column })));
   }
 
   /** How many keys have been named. */

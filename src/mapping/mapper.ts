@@ -21,6 +21,8 @@ export interface Mapper {
   map(record: unknown): MapResult;
   /** The columns of the rows: from the mappings, or (auto mode) inferred from the records mapped so far. */
   columns(): SchemaColumn[];
+  /** What the run's log should say about the columns (auto mode: fields whose column took another name). */
+  notes(): string[];
 }
 
 /**
@@ -149,6 +151,10 @@ class FieldMapper implements Mapper {
   columns(): SchemaColumn[] {
     return this.#columns.map((c) => ({ ...c }));
   }
+
+  notes(): string[] {
+    return [];
+  }
 }
 
 /**
@@ -193,6 +199,10 @@ class AutoMapper implements Mapper {
 
   columns(): SchemaColumn[] {
     return this.#inferrer.columns();
+  }
+
+  notes(): string[] {
+    return this.#namer.notes();
   }
 }
 

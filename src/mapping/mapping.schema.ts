@@ -4,11 +4,23 @@ import { z } from 'zod';
 export const ColumnType = z.enum(['string', 'integer', 'number', 'boolean', 'date', 'timestamp', 'json']);
 export type ColumnType = z.infer<typeof ColumnType>;
 
-/** A column name in the warehouse: safe unquoted, and never one of Sluice's own `_sluice_*` columns. */
-export const ColumnName = z
+/**
+ * Names of PostgreSQL's system columns: every table has them, so a column of
+ * that name cannot be created ("column name "ctid" conflicts with a system
+ * column name").
+ */
+export const SYSTEM_COLUMN_NAMES: ReadonlySet<string> = new Set(['ctid', 'oid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']);
+
+/** A name in the warehouse (table or column): safe unquoted, and never one of Sluice's own `_sluice_*` names. */
+export const Identifier = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be 1-63 characters of a-z, 0-9 and _, not starting with a digit' })
   .refine((v) => !v.startsWith('_sluice_'), { message: 'names starting with _sluice_ are reserved' });
+
+/** A column name in the warehouse: an Identifier that is not a PostgreSQL system column's name. */
+export const ColumnName = Identifier.refine((v) => !SYSTEM_COLUMN_NAMES.has(v), {
+  error: (issue) => `"${String(issue.input)}" is the name of a PostgreSQL system column (${[...SYSTEM_COLUMN_NAMES].join(', ')}); use another name, such as "${String(issue.input)}_"`,
+});
 
 /** One source field (a JSONPath into the record) → one typed column. */
 export const FieldMapping = z.object({

@@ -90,6 +90,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
           });
           // The rows are committed: the cursor the extract saw may now become the connection's cursor.
           await deps.connections.commitCursor(ctx.orgId, connectionId, ctx.runId, ctx.runStartedAt);
+          for (const note of result.notes) ctx.log.warn(note);
           ctx.log.info(`loaded ${result.loaded} rows into ${destination.table} (${destination.writeMode}); ${result.rejected} rejected`);
           return {
             rowsIn: result.received,

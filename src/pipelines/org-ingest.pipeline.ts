@@ -93,8 +93,9 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
           const source = { kind: 'file' as const, id: conf.file_id! };
           try {
             // The columns first, from the first rows; then every row into the raw store, plain CSV rows without a record object each.
-            const { mappings } = await inferFileMappings(path, { filename: name });
+            const { mappings, notes } = await inferFileMappings(path, { filename: name });
             ctx.log.info(`columns: ${mappings.map((m) => `${m.target} ${m.type}`).join(', ') || 'none'}`);
+            for (const note of notes) ctx.log.warn(note);
             let rejected = 0;
             const counted = countBytes(createReadStream(path), (bytes) => ctx.progress({ bytes, totalBytes: size }));
             const landed = await landFileFast(deps.raw, ctx.orgId, conf.table, source, counted, {

@@ -67,6 +67,7 @@ export function orgLoadPipeline(deps: PipelineDeps): PipelineDefinition {
                   sourceId: file.fileId,
                   signal: ctx.signal,
                 });
+            if ('notes' in result) for (const note of result.notes) ctx.log.warn(note);
             await deps.files.markLoaded(ctx.orgId, file.fileId, { loaded: result.loaded, rejected: result.rejected, runId: ctx.runId });
             received += result.received;
             loaded += result.loaded;

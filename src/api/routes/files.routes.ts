@@ -5,7 +5,7 @@ import { isAppError, UserError, validationFailed, type FieldIssue } from '../../
 import { FileRecord, type ReceivedUpload } from '../../files/index.js';
 import { ORG_INGEST_DAG } from '../../pipelines/index.js';
 import type { Services } from '../../services.js';
-import { checkTableName, WriteMode } from '../../stores/warehouse/index.js';
+import { checkColumnName, checkTableName, WriteMode } from '../../stores/warehouse/index.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
 
 const Uploaded = z.object({
@@ -78,6 +78,13 @@ export const filesRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         if (mode && !mode.success) issues.push({ field: 'write_mode', message: 'must be append, replace or upsert' });
         const key = fields.primary_key?.split(',').map((k) => k.trim()).filter(Boolean);
         if (mode?.data === 'upsert' && !key?.length) issues.push({ field: 'primary_key', message: 'required with write_mode upsert' });
+        for (const column of key ?? []) {
+          try {
+            checkColumnName(column, 'primary key column');
+          } catch (error) {
+            issues.push({ field: 'primary_key', message: (error as Error).message });
+          }
+        }
         if (fields.inventory !== undefined && !['true', 'false'].includes(fields.inventory)) issues.push({ field: 'inventory', message: 'must be true or false' });
         if (issues.length > 0) throw field(issues);
 

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { UserError } from '../../errors/index.js';
-import { uniqueColumnNames } from '../../mapping/index.js';
+import { renamedSystemColumns, uniqueColumnNames } from '../../mapping/index.js';
 import { formatBytes, rawPreview, type ReadContext } from './batcher.js';
 import { detectDialect, detectHeader, sampleText, type Dialect } from './detect.js';
 import type { FileBatch, FileColumn } from './file.schema.js';
@@ -723,6 +723,7 @@ class CsvRows {
       : numberedColumns(this.#dialect.rows.length > 0 ? this.#dialect.fieldCount : first.length);
     this.#names = this.#columns.map((c) => c.name);
     this.#ctx.summary.columns = this.#columns;
+    this.#ctx.summary.notes.push(...renamedSystemColumns(this.#columns.flatMap((c) => (c.header === null ? [] : [{ key: c.header, column: c.name }]))));
     this.#sinkOn = this.#sink !== null && this.#sink.begin(this.#columns, this.#quote);
   }
 

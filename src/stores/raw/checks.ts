@@ -1,5 +1,5 @@
 import { UserError, validationFailed, type FieldIssue } from '../../errors/index.js';
-import { ColumnName } from '../../mapping/index.js';
+import { Identifier } from '../../mapping/index.js';
 import type { RawRecordInput, RawSource } from './raw.store.js';
 
 /**
@@ -75,7 +75,7 @@ export function checkOrg(orgId: unknown): void {
 }
 
 export function checkTable(table: unknown): void {
-  const result = ColumnName.safeParse(table);
+  const result = Identifier.safeParse(table);
   if (!result.success) {
     throw validationFailed(result.error.issues.map((issue) => ({ field: 'table', message: issue.message })));
   }

@@ -1,4 +1,4 @@
-import { ColumnName, toColumnName } from '../../mapping/index.js';
+import { ColumnName, Identifier, toColumnName } from '../../mapping/index.js';
 import { UserError } from '../../errors/index.js';
 
 /**
@@ -49,7 +49,7 @@ export function checkColumnName(name: unknown, what = 'column name'): string {
 /** The name itself when it is a valid table name (see above); else an `invalid_config` UserError. */
 export function checkTableName(name: unknown): string {
   const suggestion = typeof name === 'string' ? toColumnName(name).replace(/_{2,}/g, '_').slice(0, MAX_TABLE_NAME_LENGTH).replace(/_+$/, '') : undefined;
-  const parsed = ColumnName.safeParse(name);
+  const parsed = Identifier.safeParse(name);
   if (!parsed.success) throw invalid('table name', name, parsed.error.issues[0]?.message ?? 'not a valid name', suggestion || undefined);
   const table = parsed.data;
   if (table.length > MAX_TABLE_NAME_LENGTH) {

@@ -25,4 +25,4 @@ export {
   type WarehouseLocation,
 } from './warehouse.schema.js';
 export { PG_TYPES } from './column-types.js';
-export { checkTableName, MAX_TABLE_NAME_LENGTH, quoteIdent, qualify, rejectedTableName } from './identifiers.js';
+export { checkColumnName, checkTableName, MAX_TABLE_NAME_LENGTH, quoteIdent, qualify, rejectedTableName } from './identifiers.js';
