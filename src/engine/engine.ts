@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { FINISHED_RUN_STATES, type PipelineRegistry, type TriggerKind } from './model.js';
 import { retryPolicy } from './retry-policy.js';
 import { RunStore, type RunView } from './run-store.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type ScheduleHandover } from './scheduler.js';
 import { ScheduleStore } from './schedule-store.js';
 import { WorkerPool } from './worker.js';
 
@@ -25,6 +25,8 @@ export interface EngineOptions {
   shutdownGraceMs?: number;
   /** Days finished runs are kept (0: forever). */
   runRetentionDays?: number;
+  /** Other orchestrators' schedules the scheduler fires meanwhile (see ScheduleHandover); asked at every tick. */
+  scheduleHandovers?: () => readonly ScheduleHandover[];
 }
 
 export interface TriggerRequest {
@@ -76,6 +78,7 @@ export class Engine {
       registry: options.registry,
       logger: options.logger.child({ component: 'scheduler' }),
       onRunsCreated: () => this.pool.wake(),
+      ...(options.scheduleHandovers === undefined ? {} : { handovers: options.scheduleHandovers }),
       ...(options.schedulerTickMs === undefined ? {} : { tickMs: options.schedulerTickMs }),
     });
   }

@@ -9,6 +9,6 @@ export { decidePending, planAdvance, planRetry, type AdvancePlan, type TaskSnaps
 export { RunStore, newRunId, type RunView, type TaskView, type LogView, type RunFilters, type ClaimedAttempt, type CreateRunInput } from './run-store.js';
 export { ScheduleStore, type ScheduleView, type NewSchedule, type ScheduleChanges } from './schedule-store.js';
 export { WorkerPool, AttemptAborted, type WorkerPoolOptions, type AttemptEvent, type AttemptEndEvent } from './worker.js';
-export { Scheduler, type SchedulerOptions } from './scheduler.js';
+export { Scheduler, type SchedulerOptions, type ScheduleHandover, type ScheduleFiredEvent } from './scheduler.js';
 export { Engine, type EngineOptions, type TriggerRequest } from './engine.js';
 export * from './schedule/index.js';
