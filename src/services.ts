@@ -155,6 +155,11 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     scheduler: config.engine.scheduler,
     soleWorker: config.database.kind === 'pglite',
     runRetentionDays: config.engine.runRetentionDays,
+    // Airflow's schedules, while Airflow cannot fire them (SLUICE_AIRFLOW_FALLBACK=builtin).
+    scheduleHandovers: () => {
+      const fallback = orchestrator.schedulesFallback?.();
+      return fallback ? [{ orchestrator: orchestrator.kind, ...fallback }] : [];
+    },
   });
   const builtin = new BuiltinOrchestrator(engine);
   const retention = new RetentionService({ orgs, raw, audit, files, logger: logger.child({ component: 'retention' }) }, config.retention);
@@ -168,6 +173,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
         engine,
         builtin,
         fallback: config.airflow!.fallback,
+        scheduleGraceMs: config.airflow!.scheduleGraceSeconds * 1000,
         logger: logger.child({ component: 'airflow' }),
       })
     : builtin;

@@ -104,6 +104,7 @@ const envSchema = z.object({
   AIRFLOW_DAGS_FOLDER: z.string().trim().min(1).optional(),
   AIRFLOW_UI_URL: urlFrom(['http:', 'https:']).optional(),
   SLUICE_AIRFLOW_FALLBACK: z.enum(['builtin', 'fail']).optional(),
+  SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS: intFrom(0, 7 * 86_400).optional(),
   SLUICE_AIRFLOW_TOKEN: z
     .string()
     .trim()
@@ -168,6 +169,11 @@ export interface Config {
         dagsFolder: string | undefined;
         uiUrl: string | undefined;
         fallback: 'builtin' | 'fail';
+        /**
+         * With fallback `builtin`: how long Airflow must have been unreachable (or
+         * unhealthy) before the builtin engine fires Airflow's schedules itself.
+         */
+        scheduleGraceSeconds: number;
       }
     | undefined;
   /**
@@ -229,6 +235,7 @@ export const DEFAULTS = {
   runRetentionDays: 90,
   smtpFrom: 'Sluice <sluice@localhost>',
   maxUploadMb: 2048,
+  airflowScheduleGraceSeconds: 300,
 } as const;
 
 /** Treats empty strings as unset and keeps only the variables Sluice knows. */
@@ -318,6 +325,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
           dagsFolder: e.AIRFLOW_DAGS_FOLDER ? path.resolve(cwd, e.AIRFLOW_DAGS_FOLDER) : undefined,
           uiUrl: e.AIRFLOW_UI_URL,
           fallback: e.SLUICE_AIRFLOW_FALLBACK ?? 'builtin',
+          scheduleGraceSeconds: e.SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS ?? DEFAULTS.airflowScheduleGraceSeconds,
         }
       : undefined,
     airflowCallbackToken: e.SLUICE_AIRFLOW_TOKEN,
