@@ -6,7 +6,7 @@ import { retryPolicy } from './retry-policy.js';
 import { RunStore, type RunView } from './run-store.js';
 import { Scheduler, type ScheduleHandover } from './scheduler.js';
 import { ScheduleStore } from './schedule-store.js';
-import { WorkerPool } from './worker.js';
+import { WorkerPool, type RunEndEvent } from './worker.js';
 
 export interface EngineOptions {
   db: Database;
@@ -132,9 +132,12 @@ export class Engine {
   }
 
   async cancel(orgId: string, runId: string): Promise<RunView> {
-    await this.runs.cancel(orgId, runId);
+    const state = await this.runs.cancel(orgId, runId);
     this.pool.cancelRun(runId);
-    return this.runs.get(orgId, runId);
+    const run = await this.runs.get(orgId, runId);
+    // Ended here when no task was running; otherwise the worker that stops its attempt ends it (and says so).
+    if (FINISHED_RUN_STATES.has(state)) this.pool.emit('runEnded', { runId, orgId, dagId: run.dagId, state } satisfies RunEndEvent);
+    return run;
   }
 
   async retry(orgId: string, runId: string): Promise<RunView> {
