@@ -123,6 +123,15 @@ const envSchema = z.object({
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
 
+  SLUICE_METRICS: boolFrom.optional(),
+  SLUICE_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(32, { message: 'must be at least 32 characters (for example `openssl rand -base64 32`)' })
+    .optional(),
+  SLUICE_METRICS_ORG_LABELS: boolFrom.optional(),
+  SLUICE_METRICS_DAG_LABELS: boolFrom.optional(),
+
   SMTP_URL: urlFrom(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: z.string().trim().min(3).optional(),
 });
@@ -207,6 +216,17 @@ export interface Config {
     /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
     dir: string;
     maxBytes: number;
+  };
+  /** `GET /metrics` (Prometheus text format). */
+  metrics: {
+    /** Served at all; off unless SLUICE_METRICS=true or a token is set. */
+    enabled: boolean;
+    /** When set, scrapes must send `Authorization: Bearer <token>`. */
+    token: string | undefined;
+    /** Label series with the organisation (one series per organisation: opt-in). */
+    orgLabels: boolean;
+    /** Label series with the DAG id besides the pipeline (one series per connection: opt-in). */
+    dagLabels: boolean;
   };
   notifications: {
     /** `smtp://user:pass@host:port`; e-mail notifications are off without it. */
@@ -345,6 +365,12 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),
       maxBytes: (e.SLUICE_MAX_UPLOAD_MB ?? DEFAULTS.maxUploadMb) * 1024 * 1024,
     },
+    metrics: {
+      enabled: e.SLUICE_METRICS ?? e.SLUICE_METRICS_TOKEN !== undefined,
+      token: e.SLUICE_METRICS_TOKEN,
+      orgLabels: e.SLUICE_METRICS_ORG_LABELS ?? false,
+      dagLabels: e.SLUICE_METRICS_DAG_LABELS ?? false,
+    },
     notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM ?? DEFAULTS.smtpFrom },
   };
 }
@@ -383,6 +409,7 @@ const SECRET_VARIABLES = new Set([
   'AIRFLOW_PASSWORD',
   'SMTP_URL',
   'SLUICE_AIRFLOW_TOKEN',
+  'SLUICE_METRICS_TOKEN',
 ]);
 
 function redactValue(variable: string, value: string | undefined): string | undefined {
