@@ -128,8 +128,10 @@ export class AirflowOrchestrator implements Orchestrator {
   async #observeHealth(): Promise<void> {
     const seen = this.#seen;
     if (!seen) return;
-    const health = await this.health();
-    const at = this.#health?.at ?? Date.now();
+    const pending = this.health();
+    // When the answer was asked (a cached one is older than now).
+    const at = this.#health?.value === pending ? this.#health.at : Date.now();
+    const health = await pending;
     const log = this.#o.logger;
     if (health.ok) {
       if (seen.downSince !== undefined) log.info({ downSince: new Date(seen.downSince) }, "Airflow is healthy again: it fires its schedules");
