@@ -17,6 +17,7 @@ import { AirflowTasksService, OrgPipelinesService, RunsService, SchedulesService
 import { FilesService, TableSettingsStore } from './files/index.js';
 import { QualityStore } from './quality/index.js';
 import { RetentionService } from './retention/index.js';
+import { Metrics } from './metrics/index.js';
 import path from 'node:path';
 
 /**
@@ -57,6 +58,8 @@ export interface Services {
   airflowTasks: AirflowTasksService;
   /** Deletes raw records and audit events past their retention; started by `sluice start` and `sluice worker`. */
   retention: RetentionService;
+  /** Prometheus metrics for `GET /metrics`; undefined when off (SLUICE_METRICS, SLUICE_METRICS_TOKEN). */
+  metrics: Metrics | undefined;
   /** What opening the database applied (startServices migrates before anything else runs). */
   startupMigrations: MigrationReport | undefined;
   /** Flushes pending audit writes and closes the database. */
@@ -155,7 +158,22 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     scheduler: config.engine.scheduler,
     soleWorker: config.database.kind === 'pglite',
     runRetentionDays: config.engine.runRetentionDays,
+    // Airflow's schedules, while Airflow cannot fire them (SLUICE_AIRFLOW_FALLBACK=builtin).
+    scheduleHandovers: () => {
+      const fallback = orchestrator.schedulesFallback?.();
+      return fallback ? [{ orchestrator: orchestrator.kind, ...fallback }] : [];
+    },
   });
+  const metrics = config.metrics.enabled
+    ? new Metrics({
+        db,
+        engine,
+        logger: logger.child({ component: 'metrics' }),
+        orgLabels: config.metrics.orgLabels,
+        dagLabels: config.metrics.dagLabels,
+        workerSlots: config.engine.workerConcurrency,
+      })
+    : undefined;
   const builtin = new BuiltinOrchestrator(engine);
   const retention = new RetentionService({ orgs, raw, audit, files, logger: logger.child({ component: 'retention' }) }, config.retention);
   const airflowClient = config.airflow
@@ -168,6 +186,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
         engine,
         builtin,
         fallback: config.airflow!.fallback,
+        scheduleGraceMs: config.airflow!.scheduleGraceSeconds * 1000,
         logger: logger.child({ component: 'airflow' }),
       })
     : builtin;
@@ -195,8 +214,10 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse),
     airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
     retention,
+    metrics,
     login: new LoginService(db, orgs, users, tokens, config.auth),
     async close() {
+      metrics?.close();
       await retention.stop();
       await orchestrator.stop?.();
       await engine.stop();

@@ -3,6 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dagFileName } from '../src/orchestrators/airflow/dag-files.js';
+import { AirflowClient, AirflowOrchestrator, BuiltinOrchestrator } from '../src/orchestrators/index.js';
+import { silentLogger } from '../src/logger.js';
+import { waitFor } from './helpers/airflow.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startFakeAirflow, type FakeAirflow } from './helpers/fake-airflow.js';
@@ -45,3 +49,63 @@ describeEachDatabase('airflow orchestrator against a fake Airflow', (fixture) =>
     expect(airflow.runs).toHaveLength(0);
   });
 });
+
+describeEachDatabase(
+  "Airflow's schedules while Airflow is down",
+  (fixture) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(fixture);
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('hand over to the builtin engine once Airflow has been unreachable for the grace period, from when it was last seen healthy, and back when it answers again', async () => {
+      const airflow = await startFakeAirflow({ username: 'sluice', password: 'secret' });
+      const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(airflow.url).port) });
+      const orchestrator = (fallback: 'builtin' | 'fail') =>
+        new AirflowOrchestrator({
+          client: new AirflowClient({ apiUrl: proxy.url, username: 'sluice', password: 'secret', uiUrl: undefined, logger: silentLogger() }),
+          dagsFolder: undefined,
+          engine: t.services.engine,
+          builtin: new BuiltinOrchestrator(t.services.engine),
+          fallback,
+          logger: silentLogger(),
+          scheduleGraceMs: 1000,
+          watchIntervalMs: 100,
+          healthCacheMs: 100,
+        });
+      const builtin = orchestrator('builtin');
+      const fail = orchestrator('fail');
+      try {
+        const startedAt = Date.now();
+        builtin.start();
+        fail.start();
+        // Healthy: Airflow fires its own schedules.
+        await waitFor('a healthy answer', async () => ((await builtin.health()).ok ? true : undefined), 10_000, 100);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(builtin.schedulesFallback()).toBeUndefined();
+        proxy.setUp(false);
+        const downAt = Date.now();
+        const fallback = await waitFor('the hand-over', async () => builtin.schedulesFallback(), 15_000, 100);
+        // Not before the grace period, and covering fire times from a little before Airflow was last seen healthy.
+        expect(Date.now() - downAt).toBeGreaterThanOrEqual(1000);
+        expect(fallback.since.getTime()).toBeGreaterThanOrEqual(startedAt - 60_000);
+        expect(fallback.since.getTime()).toBeLessThanOrEqual(downAt - 60_000 + 1);
+        expect(fallback.note).toContain(`Airflow at ${proxy.url} was unreachable or unhealthy`);
+        expect(fallback.note).toContain('SLUICE_AIRFLOW_FALLBACK=builtin');
+        // SLUICE_AIRFLOW_FALLBACK=fail never hands its schedules over.
+        expect(fail.schedulesFallback()).toBeUndefined();
+        proxy.setUp(true);
+        await waitFor('Airflow to fire its schedules again', async () => (builtin.schedulesFallback() === undefined ? true : undefined), 15_000, 100);
+      } finally {
+        await builtin.stop();
+        await fail.stop();
+        await proxy.close();
+        await airflow.close();
+      }
+    }, 60_000);
+  },
+  { kinds: ['pglite'] },
+);

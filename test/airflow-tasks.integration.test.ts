@@ -79,4 +79,44 @@ describeEachDatabase('Airflow task calls', (fixture) => {
     expect(noOrg.statusCode).toBe(422);
     expect(noOrg.json<{ error: { message: string } }>().error.message).toContain('conf.org_id');
   });
+
+  it("skips a scheduled Airflow run whose fire time already ran (the builtin engine's fallback while Airflow was down), and records the others' fire times", async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/scheduler', headers: bearer(t.adminToken), payload: { connectionId: 'af-users', cronExpression: '0 9 * * *', paused: true } });
+    expect(created.statusCode, created.body).toBe(201);
+    const scheduleId = created.json<{ scheduleId: string }>().scheduleId;
+    const dagId = 'etl_workflow_af-users';
+    // While Airflow was down, the builtin engine ran 09:00 of 2026-11-20.
+    const fellBack = await t.services.engine.runs.createRun({
+      orgId: 'default',
+      dagId,
+      pipeline: t.services.engine.registry.resolve(dagId)!.pipeline,
+      connectionId: 'af-users',
+      scheduleId,
+      fireAt: new Date('2026-11-20T09:00:00Z'),
+      trigger: 'schedule',
+      note: 'Airflow was unreachable',
+    });
+    expect(fellBack).not.toBeNull();
+    // Airflow, back, catches the same fire time up: every task of its run is skipped, and nothing runs.
+    const caughtUp = 'scheduled__2026-11-20T09:00:00+00:00';
+    for (const taskId of ['extract', 'send_notification', 'extract']) {
+      const res = await start({ dag_id: dagId, dag_run_id: caughtUp, task_id: taskId, try_number: 1, conf: {}, scheduled_for: '2026-11-20T09:00:00+00:00' });
+      expect(res.statusCode, res.body).toBe(202);
+      expect(res.json<AirflowTaskAttempt>()).toMatchObject({ state: 'skipped', error: expect.stringContaining(fellBack!.runId) });
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/api/runs/${encodeURIComponent(caughtUp)}`, headers: bearer(t.adminToken) })).statusCode).toBe(404);
+    const { rows } = await t.services.db.query<{ id: string }>('SELECT id FROM runs WHERE schedule_id = $1', [scheduleId]);
+    expect(rows.map((r) => r.id)).toEqual([fellBack!.runId]);
+
+    // A fire time nobody ran yet is Airflow's: recorded with the schedule and fire time, so no fallback runs it again.
+    const next = 'scheduled__2026-11-22T09:00:00+00:00';
+    const res = await start({ dag_id: dagId, dag_run_id: next, task_id: 'extract', try_number: 1, conf: {}, scheduled_for: '2026-11-22T09:00:00+00:00' });
+    expect(res.statusCode, res.body).toBe(202);
+    expect((await poll(dagId, next, 'extract', 1)).state).toBe('success');
+    const run = (await t.app.inject({ method: 'GET', url: `/api/runs/${encodeURIComponent(next)}`, headers: bearer(t.adminToken) })).json<RunView>();
+    expect(run).toMatchObject({ scheduleId, fireAt: '2026-11-22T09:00:00.000Z', orchestrator: 'airflow' });
+    const bad = await start({ dag_id: dagId, dag_run_id: 'x2', task_id: 'extract', try_number: 1, scheduled_for: 'yesterday' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json<{ error: { message: string } }>().error.message).toContain('scheduled_for');
+  });
 });

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, PostgresDatabase, type Database } from '../src/db/index.js';
@@ -13,6 +14,7 @@ import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
 import { multipart } from './helpers/multipart.js';
 import { runSluice } from './helpers/cli.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 /**
  * Sluice with a real Airflow 3.3 as its orchestrator (.ci/airflow/setup.sh):
@@ -216,4 +218,78 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
       }
     }
   }, 120_000);
+
+  it("fires a schedule Airflow owns on the builtin engine while Airflow is down, once; Airflow, back, skips that fire time", async () => {
+    const s = settings!;
+    const real = new URL(s.apiUrl);
+    // This Sluice reaches Airflow through a proxy the test takes down (the shared Airflow itself keeps running for the other tests).
+    const proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port) }, { up: false });
+    // A DAGs folder Airflow does not scan: while it is down, Airflow knows nothing of the schedule.
+    const unseen = mkdtempSync(path.join(os.tmpdir(), 'sluice-unseen-dags-'));
+    const fb = await createTestApp(
+      { db, url: server.url },
+      { AIRFLOW_API_URL: proxy.url, AIRFLOW_USERNAME: s.username, AIRFLOW_PASSWORD: s.password, AIRFLOW_DAGS_FOLDER: unseen, SLUICE_AIRFLOW_FALLBACK: 'builtin', SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS: '1' },
+    );
+    const fbAirflow = fb.services.orchestrator as AirflowOrchestrator;
+    const connectionId = `af-fallback-${unique}`;
+    const dagId = `etl_workflow_${connectionId}`;
+    dagIds.push(dagId);
+    try {
+      fb.services.engine.start();
+      fbAirflow.start();
+      // Daily at the coming minute (UTC): due within a minute, and Airflow's latest fire time for a day after.
+      const fireAt = new Date(Math.ceil((Date.now() + 10_000) / 60_000) * 60_000);
+      const created = await fb.app.inject({
+        method: 'POST',
+        url: '/api/scheduler',
+        headers: admin(),
+        payload: { connectionId, cronExpression: `${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`, timezone: 'UTC', workflowConfig: { connectionId, apiConfig: { baseUrl: `${api.url}/users` } } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const schedule = created.json<Schedule>();
+      expect(schedule.orchestrator).toBe('airflow');
+
+      // Airflow unreachable for longer than the grace period: the builtin engine fires the schedule, once, and says why.
+      const fellBack = await waitFor('the fallback run', async () => (await t.services.engine.runs.list('default', { dagId }))[0], 120_000);
+      const ran = await runOf(fellBack.runId, 120_000);
+      expect(ran, JSON.stringify(ran.tasks)).toMatchObject({
+        state: 'success',
+        orchestrator: 'builtin',
+        trigger: 'schedule',
+        scheduleId: schedule.scheduleId,
+        fireAt: fireAt.toISOString(),
+        conf: { fallback_from: 'airflow' },
+      });
+      expect(ran.error).toMatch(/Airflow at .* was unreachable or unhealthy .*SLUICE_AIRFLOW_FALLBACK=builtin/);
+
+      // Airflow comes back: this Sluice sees it healthy and stops firing its schedules...
+      proxy.setUp(true);
+      await waitFor('Airflow to be healthy again for this Sluice', async () => (fbAirflow.schedulesFallback() === undefined ? true : undefined), 60_000);
+      // ...and Airflow, getting the DAG, catches up its latest fire time (catchup=False): the one the builtin engine ran.
+      await airflow.scheduleSaved(await t.services.engine.schedules.get('default', schedule.scheduleId));
+      const caughtUp = await waitFor(
+        "Airflow's run of that fire time to end",
+        async () => (await airflow.client.listRuns(dagId, { limit: 5 }).catch(() => ({ runs: [] }))).runs.find((r) => r.state === 'success' || r.state === 'failed'),
+        180_000,
+        2000,
+      );
+      expect(caughtUp).toMatchObject({ runType: 'scheduled', state: 'success' });
+      expect(new Date(caughtUp.logicalDate!).toISOString()).toBe(fireAt.toISOString());
+      // Each of its tasks asked Sluice, which skipped them: the fire time had run.
+      const tasks = await airflow.client.taskInstances(dagId, caughtUp.runId);
+      expect(tasks.map((x) => [x.taskId, x.state]).sort()).toEqual([
+        ['extract', 'skipped'],
+        ['health_check', 'skipped'],
+        ['load', 'skipped'],
+        ['send_notification', 'skipped'],
+      ]);
+      const runs = await t.services.engine.runs.list('default', { dagId });
+      expect(runs.map((r) => r.runId)).toEqual([fellBack.runId]);
+    } finally {
+      await fbAirflow.stop();
+      await fb.close();
+      await proxy.close();
+      await airflow.client.pause(dagId).catch(() => undefined);
+    }
+  }, 400_000);
 });

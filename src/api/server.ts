@@ -15,6 +15,7 @@ import { VERSION } from '../version.js';
 import { auditPlugin } from './plugins/audit.plugin.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
+import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
 import { notificationsRoutes } from './routes/notifications.routes.js';
@@ -104,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(errorsPlugin);
   await app.register(authPlugin, { services, controlSecret: options.controlSecret });
   await app.register(auditPlugin, { services });
+  await app.register(metricsPlugin, { services });
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services });

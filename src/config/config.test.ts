@@ -49,6 +49,22 @@ describe('parseConfig', () => {
     expect(config.mongo).toEqual({ uri: 'mongodb://mongo:27017', database: 'client_data' });
   });
 
+  it('keeps metrics off by default, turns them on with a token, and hides a short token', () => {
+    expect(parseConfig({}, '/srv').metrics).toEqual({ enabled: false, token: undefined, orgLabels: false, dagLabels: false });
+    const token = 'x'.repeat(32);
+    expect(parseConfig({ SLUICE_METRICS_TOKEN: token }, '/srv').metrics).toMatchObject({ enabled: true, token });
+    expect(parseConfig({ SLUICE_METRICS_TOKEN: token, SLUICE_METRICS: 'false' }, '/srv').metrics.enabled).toBe(false);
+    expect(parseConfig({ SLUICE_METRICS: 'true', SLUICE_METRICS_ORG_LABELS: 'yes' }, '/srv').metrics).toMatchObject({ enabled: true, token: undefined, orgLabels: true });
+    const error = parseError({ SLUICE_METRICS_TOKEN: 'short-secret' });
+    expect(error.problems).toEqual([expect.objectContaining({ variable: 'SLUICE_METRICS_TOKEN', value: '(hidden)' })]);
+  });
+
+  it('reads the grace period before Airflow\'s schedules fall back to the builtin engine', () => {
+    expect(parseConfig({ AIRFLOW_API_URL: 'http://airflow:8080' }, '/srv').airflow?.scheduleGraceSeconds).toBe(300);
+    expect(parseConfig({ AIRFLOW_API_URL: 'http://airflow:8080', SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS: '30' }, '/srv').airflow?.scheduleGraceSeconds).toBe(30);
+    expect(parseError({ SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS: 'soon' }).problems.map((p) => p.variable)).toEqual(['SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS']);
+  });
+
   it('lists every bad variable at once, naming each', () => {
     const error = parseError({
       PORT: 'eighty',

@@ -104,6 +104,7 @@ const envSchema = z.object({
   AIRFLOW_DAGS_FOLDER: z.string().trim().min(1).optional(),
   AIRFLOW_UI_URL: urlFrom(['http:', 'https:']).optional(),
   SLUICE_AIRFLOW_FALLBACK: z.enum(['builtin', 'fail']).optional(),
+  SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS: intFrom(0, 7 * 86_400).optional(),
   SLUICE_AIRFLOW_TOKEN: z
     .string()
     .trim()
@@ -121,6 +122,15 @@ const envSchema = z.object({
 
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
+
+  SLUICE_METRICS: boolFrom.optional(),
+  SLUICE_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(32, { message: 'must be at least 32 characters (for example `openssl rand -base64 32`)' })
+    .optional(),
+  SLUICE_METRICS_ORG_LABELS: boolFrom.optional(),
+  SLUICE_METRICS_DAG_LABELS: boolFrom.optional(),
 
   SMTP_URL: urlFrom(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: z.string().trim().min(3).optional(),
@@ -168,6 +178,11 @@ export interface Config {
         dagsFolder: string | undefined;
         uiUrl: string | undefined;
         fallback: 'builtin' | 'fail';
+        /**
+         * With fallback `builtin`: how long Airflow must have been unreachable (or
+         * unhealthy) before the builtin engine fires Airflow's schedules itself.
+         */
+        scheduleGraceSeconds: number;
       }
     | undefined;
   /**
@@ -202,6 +217,17 @@ export interface Config {
     dir: string;
     maxBytes: number;
   };
+  /** `GET /metrics` (Prometheus text format). */
+  metrics: {
+    /** Served at all; off unless SLUICE_METRICS=true or a token is set. */
+    enabled: boolean;
+    /** When set, scrapes must send `Authorization: Bearer <token>`. */
+    token: string | undefined;
+    /** Label series with the organisation (one series per organisation: opt-in). */
+    orgLabels: boolean;
+    /** Label series with the DAG id besides the pipeline (one series per connection: opt-in). */
+    dagLabels: boolean;
+  };
   notifications: {
     /** `smtp://user:pass@host:port`; e-mail notifications are off without it. */
     smtpUrl: string | undefined;
@@ -229,6 +255,7 @@ export const DEFAULTS = {
   runRetentionDays: 90,
   smtpFrom: 'Sluice <sluice@localhost>',
   maxUploadMb: 2048,
+  airflowScheduleGraceSeconds: 300,
 } as const;
 
 /** Treats empty strings as unset and keeps only the variables Sluice knows. */
@@ -318,6 +345,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
           dagsFolder: e.AIRFLOW_DAGS_FOLDER ? path.resolve(cwd, e.AIRFLOW_DAGS_FOLDER) : undefined,
           uiUrl: e.AIRFLOW_UI_URL,
           fallback: e.SLUICE_AIRFLOW_FALLBACK ?? 'builtin',
+          scheduleGraceSeconds: e.SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS ?? DEFAULTS.airflowScheduleGraceSeconds,
         }
       : undefined,
     airflowCallbackToken: e.SLUICE_AIRFLOW_TOKEN,
@@ -336,6 +364,12 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     uploads: {
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),
       maxBytes: (e.SLUICE_MAX_UPLOAD_MB ?? DEFAULTS.maxUploadMb) * 1024 * 1024,
+    },
+    metrics: {
+      enabled: e.SLUICE_METRICS ?? e.SLUICE_METRICS_TOKEN !== undefined,
+      token: e.SLUICE_METRICS_TOKEN,
+      orgLabels: e.SLUICE_METRICS_ORG_LABELS ?? false,
+      dagLabels: e.SLUICE_METRICS_DAG_LABELS ?? false,
     },
     notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM ?? DEFAULTS.smtpFrom },
   };
@@ -375,6 +409,7 @@ const SECRET_VARIABLES = new Set([
   'AIRFLOW_PASSWORD',
   'SMTP_URL',
   'SLUICE_AIRFLOW_TOKEN',
+  'SLUICE_METRICS_TOKEN',
 ]);
 
 function redactValue(variable: string, value: string | undefined): string | undefined {

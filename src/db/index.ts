@@ -5,7 +5,7 @@ import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
 import type { Database } from './types.js';
 
-export type { Database, DatabaseKind, Queryable, QueryResult } from './types.js';
+export type { Database, DatabaseKind, PoolStats, Queryable, QueryResult } from './types.js';
 export { METADATA_SCHEMA } from './types.js';
 export { migrate, loadMigrations, type Migration, type MigrationReport } from './migrate.js';
 export { lockDataDir, isDataDirLocked, LOCK_STALE_MS, type ReleaseLock } from './data-dir.lock.js';

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStream, to as copyToStream } from 'pg-copy-streams';
-import type { Database, Queryable, QueryResult } from './types.js';
+import type { Database, PoolStats, Queryable, QueryResult } from './types.js';
 import { METADATA_SCHEMA } from './types.js';
 import { withTimeout } from './rows.js';
 import { TransientError, UserError } from '../errors/index.js';
@@ -20,8 +20,10 @@ export interface PostgresOptions {
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #poolMax: number;
 
   constructor(options: PostgresOptions) {
+    this.#poolMax = options.poolMax;
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolMax,
@@ -102,6 +104,10 @@ export class PostgresDatabase implements Database {
 
   async ping(timeoutMs = 2_000): Promise<boolean> {
     return withTimeout(this.#pool.query('SELECT 1').then(() => true), timeoutMs).catch(() => false);
+  }
+
+  poolStats(): PoolStats {
+    return { max: this.#poolMax, total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   async close(): Promise<void> {

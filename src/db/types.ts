@@ -14,6 +14,16 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface PoolStats {
+  /** The most connections the pool opens (SLUICE_DB_POOL_MAX). */
+  max: number;
+  /** Connections open, busy or idle. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+}
+
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
@@ -49,6 +59,8 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** True when a trivial query answers within `timeoutMs` (default 2 s). Never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /** A connection pool's use now (a server's pool; the embedded database has none). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
 }
 

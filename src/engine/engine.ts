@@ -4,9 +4,9 @@ import type { Logger } from '../logger.js';
 import { FINISHED_RUN_STATES, type PipelineRegistry, type TriggerKind } from './model.js';
 import { retryPolicy } from './retry-policy.js';
 import { RunStore, type RunView } from './run-store.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type ScheduleHandover } from './scheduler.js';
 import { ScheduleStore } from './schedule-store.js';
-import { WorkerPool } from './worker.js';
+import { WorkerPool, type RunEndEvent } from './worker.js';
 
 export interface EngineOptions {
   db: Database;
@@ -25,6 +25,8 @@ export interface EngineOptions {
   shutdownGraceMs?: number;
   /** Days finished runs are kept (0: forever). */
   runRetentionDays?: number;
+  /** Other orchestrators' schedules the scheduler fires meanwhile (see ScheduleHandover); asked at every tick. */
+  scheduleHandovers?: () => readonly ScheduleHandover[];
 }
 
 export interface TriggerRequest {
@@ -76,6 +78,7 @@ export class Engine {
       registry: options.registry,
       logger: options.logger.child({ component: 'scheduler' }),
       onRunsCreated: () => this.pool.wake(),
+      ...(options.scheduleHandovers === undefined ? {} : { handovers: options.scheduleHandovers }),
       ...(options.schedulerTickMs === undefined ? {} : { tickMs: options.schedulerTickMs }),
     });
   }
@@ -129,9 +132,12 @@ export class Engine {
   }
 
   async cancel(orgId: string, runId: string): Promise<RunView> {
-    await this.runs.cancel(orgId, runId);
+    const state = await this.runs.cancel(orgId, runId);
     this.pool.cancelRun(runId);
-    return this.runs.get(orgId, runId);
+    const run = await this.runs.get(orgId, runId);
+    // Ended here when no task was running; otherwise the worker that stops its attempt ends it (and says so).
+    if (FINISHED_RUN_STATES.has(state)) this.pool.emit('runEnded', { runId, orgId, dagId: run.dagId, state } satisfies RunEndEvent);
+    return run;
   }
 
   async retry(orgId: string, runId: string): Promise<RunView> {

@@ -8,7 +8,7 @@ export { DEFAULT_RETRY_POLICY, backoffDelayMs, retryPolicy } from './retry-polic
 export { decidePending, planAdvance, planRetry, type AdvancePlan, type TaskSnapshot } from './states.js';
 export { RunStore, newRunId, type RunView, type TaskView, type LogView, type RunFilters, type ClaimedAttempt, type CreateRunInput } from './run-store.js';
 export { ScheduleStore, type ScheduleView, type NewSchedule, type ScheduleChanges } from './schedule-store.js';
-export { WorkerPool, AttemptAborted, type WorkerPoolOptions, type AttemptEvent, type AttemptEndEvent } from './worker.js';
-export { Scheduler, type SchedulerOptions } from './scheduler.js';
+export { WorkerPool, AttemptAborted, type WorkerPoolOptions, type AttemptEvent, type AttemptEndEvent, type RunEndEvent } from './worker.js';
+export { Scheduler, type SchedulerOptions, type ScheduleHandover, type ScheduleFiredEvent } from './scheduler.js';
 export { Engine, type EngineOptions, type TriggerRequest } from './engine.js';
 export * from './schedule/index.js';

@@ -115,6 +115,13 @@ export interface TaskDefinition {
    * to Sluice. The builtin engine runs `run` as usual.
    */
   airflowTrigger?: { dagId: string; conf: Record<string, string> };
+  /**
+   * Where the task writes, so that its counts can be told apart (metrics):
+   * `raw`: `rowsOut` records landed in the raw store; `warehouse`: `rowsOut`
+   * rows loaded into a table and `rowsRejected` rows set aside in its
+   * `__rejected` table. Other tasks' counts repeat or check those.
+   */
+  writes?: 'raw' | 'warehouse';
   run(context: TaskContext): Promise<TaskResult | void>;
 }
 

@@ -68,6 +68,8 @@ export interface CreateRunInput {
   orchestrator?: string | undefined;
   /** The run's id in the orchestrator running it (Airflow's dag_run_id). */
   externalId?: string | undefined;
+  /** Why the run runs where it does (a schedule of Airflow's fired on the builtin engine), shown as its `error` until it fails. */
+  note?: string | undefined;
 }
 
 /** What a worker holds after a claim: enough to run the attempt and to report it. */
@@ -244,8 +246,8 @@ export class RunStore {
     const work = async (q: Queryable) => {
       const runId = input.runId ?? newRunId(input.trigger);
       const inserted = await q.query<RunRow>(
-        `INSERT INTO runs (id, org_id, dag_id, pipeline, connection_id, schedule_id, state, trigger, conf, fire_at, max_active_runs, created_by, orchestrator, external_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::jsonb, $9, $10, $11, $12, $13)
+        `INSERT INTO runs (id, org_id, dag_id, pipeline, connection_id, schedule_id, state, trigger, conf, fire_at, max_active_runs, created_by, orchestrator, external_id, error)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::jsonb, $9, $10, $11, $12, $13, $14)
          ON CONFLICT DO NOTHING
          RETURNING *`,
         [
@@ -262,6 +264,7 @@ export class RunStore {
           input.createdBy ?? null,
           input.orchestrator ?? 'builtin',
           input.externalId ?? null,
+          input.note ?? null,
         ],
       );
       const run = inserted.rows[0];
@@ -646,10 +649,19 @@ export class RunStore {
     return rows.map((r) => runView(r, byRun.get(r.id) ?? []));
   }
 
-  /** Whether the DAG has a run queued or running (the schedules' overlap policy). */
-  async hasActiveRun(orgId: string, dagId: string, tx?: Queryable): Promise<boolean> {
-    const { rows } = await (tx ?? this.db).query("SELECT 1 FROM runs WHERE org_id = $1 AND dag_id = $2 AND state IN ('queued', 'running') LIMIT 1", [orgId, dagId]);
+  /** Whether the DAG has a run queued or running (the schedules' overlap policy), on `orchestrator` when given. */
+  async hasActiveRun(orgId: string, dagId: string, tx?: Queryable, orchestrator?: string): Promise<boolean> {
+    const { rows } = await (tx ?? this.db).query(
+      "SELECT 1 FROM runs WHERE org_id = $1 AND dag_id = $2 AND state IN ('queued', 'running') AND ($3::text IS NULL OR orchestrator = $3) LIMIT 1",
+      [orgId, dagId, orchestrator ?? null],
+    );
     return rows.length > 0;
+  }
+
+  /** The run of a schedule's fire time, if one was created (by either orchestrator). */
+  async findByFireTime(orgId: string, scheduleId: string, fireAt: Date): Promise<RunView | undefined> {
+    const { rows } = await this.db.query<RunRow>('SELECT * FROM runs WHERE org_id = $1 AND schedule_id = $2 AND fire_at = $3', [orgId, scheduleId, fireAt]);
+    return (await this.#withTasks(rows))[0];
   }
 
   /**

@@ -184,16 +184,17 @@ export class ScheduleStore {
   /**
    * Schedules due at `now` that no other scheduler is handling, locked for
    * the caller's transaction (SKIP LOCKED: two schedulers split the work
-   * instead of queueing on each other).
+   * instead of queueing on each other). `orchestrators`: whose schedules
+   * (the builtin engine's own, and those handed over to it).
    */
-  async lockDue(tx: Queryable, now: Date, limit: number): Promise<ScheduleRow[]> {
+  async lockDue(tx: Queryable, now: Date, limit: number, orchestrators: readonly string[] = ['builtin']): Promise<ScheduleRow[]> {
     const { rows } = await tx.query<ScheduleRow>(
       `SELECT * FROM schedules
-        WHERE NOT paused AND orchestrator = 'builtin' AND next_fire_at <= $1
+        WHERE NOT paused AND orchestrator = ANY($3::text[]) AND next_fire_at <= $1
         ORDER BY next_fire_at
         LIMIT $2
         FOR UPDATE SKIP LOCKED`,
-      [now, limit],
+      [now, limit, orchestrators],
     );
     return rows;
   }

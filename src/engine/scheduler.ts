@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { PipelineRegistry } from './model.js';
@@ -17,7 +18,39 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** Called after runs were created, so that workers in this process start at once. */
   onRunsCreated?: (count: number) => void;
+  /**
+   * Asked at every tick: other orchestrators' schedules this scheduler fires
+   * meanwhile, because their orchestrator cannot (Airflow unreachable).
+   */
+  handovers?: () => readonly ScheduleHandover[];
   now?: () => Date;
+}
+
+/**
+ * Schedules of another orchestrator (`orchestrator`, as the schedule names
+ * it) that the builtin engine fires while that orchestrator cannot: fire
+ * times after `since` only (earlier ones were the other orchestrator's),
+ * each run noting `note`. The unique (schedule, fire time) of runs keeps a
+ * fire time from running twice when the other orchestrator fires it too.
+ */
+export interface ScheduleHandover {
+  orchestrator: string;
+  since: Date;
+  note: string;
+}
+
+/** What `fired` tells: a run created for a fire time. */
+export interface ScheduleFiredEvent {
+  scheduleId: string;
+  orgId: string;
+  dagId: string;
+  pipeline: string;
+  runId: string;
+  fireAt: Date;
+  /** When the run was created (fire time to this: the scheduler's lag). */
+  createdAt: Date;
+  /** The orchestrator whose schedule this was, when it was handed over; null for the builtin engine's own. */
+  handedOverBy: string | null;
 }
 
 /**
@@ -26,15 +59,18 @@ export interface SchedulerOptions {
  * one run per fire time. The unique key (schedule_id, fire_at) on runs makes
  * that exactly once, however many schedulers run against one database and
  * however their ticks interleave.
+ *
+ * Events: `fired` (ScheduleFiredEvent) for every run it created.
  */
-export class Scheduler {
+export class Scheduler extends EventEmitter {
   readonly #o: Required<Omit<SchedulerOptions, 'onRunsCreated'>> & Pick<SchedulerOptions, 'onRunsCreated'>;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<unknown> = Promise.resolve();
   #stopped = true;
 
   constructor(options: SchedulerOptions) {
-    this.#o = { tickMs: 1000, batchSize: 100, now: () => new Date(), ...options };
+    super();
+    this.#o = { tickMs: 1000, batchSize: 100, now: () => new Date(), handovers: () => [], ...options };
   }
 
   start(): void {
@@ -72,16 +108,20 @@ export class Scheduler {
 
   async #batch(): Promise<{ handled: number; runs: number }> {
     const now = this.#o.now();
-    return this.#o.db.transaction(async (tx) => {
-      const due = await this.#o.schedules.lockDue(tx, now, this.#o.batchSize);
+    const handovers = new Map(this.#o.handovers().map((h) => [h.orchestrator, h]));
+    const fired: ScheduleFiredEvent[] = [];
+    const result = await this.#o.db.transaction(async (tx) => {
+      const due = await this.#o.schedules.lockDue(tx, now, this.#o.batchSize, ['builtin', ...handovers.keys()]);
       let runs = 0;
       for (const schedule of due) {
+        const handover = schedule.orchestrator === 'builtin' ? undefined : handovers.get(schedule.orchestrator);
         const log = this.#o.logger.child({ orgId: schedule.org_id, scheduleId: schedule.id, dagId: schedule.dag_id });
         const resolved = this.#o.registry.resolve(schedule.dag_id);
         const { due: fireTimes, next } = dueFireTimes({
           cronExpression: schedule.cron_expression,
           timezone: schedule.timezone,
-          lastFireAt: schedule.last_fire_at,
+          // A handed-over schedule's earlier fire times were its own orchestrator's to run.
+          lastFireAt: handover && handover.since > schedule.last_fire_at ? handover.since : schedule.last_fire_at,
           now,
           policy: schedule.missed_run_policy,
           windowMs: schedule.missed_run_window_seconds * 1000,
@@ -89,7 +129,9 @@ export class Scheduler {
         if (!resolved) {
           log.error('schedule names a DAG no pipeline runs; it stays as it is until fixed');
         } else {
-          let active = schedule.overlap_policy === 'skip' && (await this.#o.runs.hasActiveRun(schedule.org_id, schedule.dag_id, tx));
+          // A handed-over schedule overlaps only with runs this engine runs: its orchestrator's own are out of reach.
+          const overlaps = () => this.#o.runs.hasActiveRun(schedule.org_id, schedule.dag_id, tx, handover ? 'builtin' : undefined);
+          let active = schedule.overlap_policy === 'skip' && (await overlaps());
           for (const fireAt of fireTimes) {
             if (active) {
               log.warn({ fireAt }, 'skipped a fire time: the previous run of this schedule is still active (overlap policy "skip")');
@@ -104,14 +146,26 @@ export class Scheduler {
                 scheduleId: schedule.id,
                 fireAt,
                 trigger: 'schedule',
-                conf: { fire_at: fireAt.toISOString() },
+                conf: handover ? { fire_at: fireAt.toISOString(), fallback_from: schedule.orchestrator } : { fire_at: fireAt.toISOString() },
                 maxActiveRuns: schedule.max_active_runs,
+                note: handover?.note,
               },
               tx,
             );
             if (run) {
               runs += 1;
-              log.info({ runId: run.runId, fireAt }, 'schedule fired');
+              if (handover) log.warn({ runId: run.runId, fireAt, orchestrator: schedule.orchestrator }, `schedule fired on the builtin engine: ${handover.note}`);
+              else log.info({ runId: run.runId, fireAt }, 'schedule fired');
+              fired.push({
+                scheduleId: schedule.id,
+                orgId: schedule.org_id,
+                dagId: schedule.dag_id,
+                pipeline: resolved.pipeline.name,
+                runId: run.runId,
+                fireAt,
+                createdAt: new Date(run.queuedAt),
+                handedOverBy: handover ? schedule.orchestrator : null,
+              });
             }
             active = schedule.overlap_policy === 'skip';
           }
@@ -127,5 +181,8 @@ export class Scheduler {
       }
       return { handled: due.length, runs };
     });
+    // Told once the runs are committed (a rolled-back batch created none).
+    for (const event of fired) this.emit('fired', event);
+    return result;
   }
 }

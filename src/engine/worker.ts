@@ -54,8 +54,19 @@ export interface AttemptEvent {
 }
 
 export interface AttemptEndEvent extends AttemptEvent {
+  /** The task's state after the attempt; null when the result was dropped (the lease was lost). */
   taskState: TaskState | null;
   runState: RunState | null;
+  /** How the attempt ended, with its counts when it succeeded. */
+  outcome: AttemptOutcome;
+}
+
+/** What `runEnded` tells. */
+export interface RunEndEvent {
+  runId: string;
+  orgId: string;
+  dagId: string;
+  state: RunState;
 }
 
 /**
@@ -66,7 +77,7 @@ export interface AttemptEndEvent extends AttemptEvent {
  * by whichever pool notices their lease ran out.
  *
  * Events: `attemptStarted` (AttemptEvent), `attemptEnded` (AttemptEndEvent),
- * `runEnded` ({ runId, state }).
+ * `runEnded` (RunEndEvent: a run this process ended, by an attempt or a cancel).
  */
 export class WorkerPool extends EventEmitter {
   readonly id: string;
@@ -214,13 +225,13 @@ export class WorkerPool extends EventEmitter {
 
     if (controller.signal.reason instanceof AttemptAborted && controller.signal.reason.why === 'lease_lost') {
       logger.warn('attempt dropped: its lease was lost and another worker failed it');
-      this.emit('attemptEnded', { claim, workerId: this.id, taskState: null, runState: null } satisfies AttemptEndEvent);
+      this.emit('attemptEnded', { claim, workerId: this.id, taskState: null, runState: null, outcome } satisfies AttemptEndEvent);
       return;
     }
     const result = await this.#report(claim, outcome, logger);
-    this.emit('attemptEnded', { claim, workerId: this.id, taskState: result?.taskState ?? null, runState: result?.runState ?? null } satisfies AttemptEndEvent);
+    this.emit('attemptEnded', { claim, workerId: this.id, taskState: result?.taskState ?? null, runState: result?.runState ?? null, outcome } satisfies AttemptEndEvent);
     if (result && (result.runState === 'success' || result.runState === 'failed' || result.runState === 'cancelled')) {
-      this.emit('runEnded', { runId: claim.runId, orgId: claim.orgId, dagId: claim.dagId, state: result.runState });
+      this.emit('runEnded', { runId: claim.runId, orgId: claim.orgId, dagId: claim.dagId, state: result.runState } satisfies RunEndEvent);
     }
   }
 

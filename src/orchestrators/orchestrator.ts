@@ -21,6 +21,13 @@ export interface Orchestrator {
   health(): Promise<{ ok: boolean; detail: string }>;
   /** Where people see the run in the orchestrator's own UI (Airflow's run page), when there is one. */
   linkFor?(run: RunView): string | undefined;
+  /**
+   * While this orchestrator cannot fire its own schedules (Airflow unreachable
+   * for longer than its grace period, with SLUICE_AIRFLOW_FALLBACK=builtin):
+   * the builtin scheduler fires them meanwhile, for fire times after `since`,
+   * each run noting `note`. Undefined while the orchestrator fires them itself.
+   */
+  schedulesFallback?(): { since: Date; note: string } | undefined;
   /** Background work of a serving process (Airflow: copying run states); `sluice start` calls these. */
   start?(): void;
   stop?(): Promise<void>;

@@ -36,6 +36,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
     tasks: [
       {
         id: 'extract',
+        writes: 'raw',
         upstream: [],
         timeoutMs: 2 * HOUR,
         retry: { maxAttempts: 3, initialDelayMs: 15_000 },
@@ -70,6 +71,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
       },
       {
         id: 'load',
+        writes: 'warehouse',
         upstream: ['extract'],
         timeoutMs: 2 * HOUR,
         retry: { maxAttempts: 3, initialDelayMs: 10_000 },

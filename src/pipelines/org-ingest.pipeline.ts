@@ -84,6 +84,7 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
       },
       {
         id: 'land_raw',
+        writes: 'raw',
         upstream: ['validate_file'],
         timeoutMs: 4 * HOUR,
         retry: { maxAttempts: 3, initialDelayMs: 10_000 },

@@ -24,6 +24,7 @@ export function orgLoadPipeline(deps: PipelineDeps): PipelineDefinition {
     tasks: [
       {
         id: 'load_to_postgres',
+        writes: 'warehouse',
         upstream: [],
         timeoutMs: 4 * HOUR,
         retry: { maxAttempts: 3, initialDelayMs: 10_000 },

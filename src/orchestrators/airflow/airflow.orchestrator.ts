@@ -18,7 +18,24 @@ export interface AirflowOrchestratorOptions {
   parseTimeoutMs?: number;
   /** How often Airflow's run states are copied into Sluice's runs. Default 5 s. */
   mirrorIntervalMs?: number;
+  /**
+   * With fallback `builtin`: how long Airflow must have been seen unreachable
+   * or unhealthy before the builtin engine fires its schedules. Default 5 min.
+   */
+  scheduleGraceMs?: number;
+  /** How often `start()`ed processes look at Airflow's health. Default 5 s. */
+  watchIntervalMs?: number;
+  /** How long an answer about Airflow's health is reused (load balancers call `/api/health` often). Default 10 s. */
+  healthCacheMs?: number;
 }
+
+/**
+ * Airflow's health says "healthy" until its scheduler's heartbeat is some
+ * 30 s old, and answers are cached 10 s: fire times this long before Airflow
+ * was last seen healthy may have been missed too, so a fallback covers them
+ * (a time Airflow did run is recorded with its fire time and not run again).
+ */
+const HEALTH_LAG_MS = 60_000;
 
 /** The DAG file of a scheduled connection: its CRON and timezone, paused as the schedule is. */
 const scheduleSpec = (pipeline: PipelineDefinition, schedule: ScheduleView) =>
@@ -67,16 +84,27 @@ export class AirflowOrchestrator implements Orchestrator {
   readonly #o: Required<Omit<AirflowOrchestratorOptions, 'dagsFolder'>>;
   #timer: NodeJS.Timeout | undefined;
   #mirroring: Promise<void> = Promise.resolve();
+  /** What this process saw of Airflow's health since `start()` (epoch ms). */
+  #seen: { watchingSince: number; lastHealthyAt: number | undefined; downSince: number | undefined; fallingBack: boolean } | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
+  #watching: Promise<void> = Promise.resolve();
 
   constructor(options: AirflowOrchestratorOptions) {
     this.client = options.client;
     this.folder = options.dagsFolder ? new DagFolder(options.dagsFolder) : undefined;
-    this.#o = { parseTimeoutMs: 90_000, mirrorIntervalMs: 5_000, ...options };
+    this.#o = { parseTimeoutMs: 90_000, mirrorIntervalMs: 5_000, scheduleGraceMs: 300_000, watchIntervalMs: 5_000, healthCacheMs: 10_000, ...options };
   }
 
-  /** Starts copying Airflow's run states into Sluice's runs. */
+  /** Starts copying Airflow's run states into Sluice's runs, and watching Airflow's health for the schedules' fallback. */
   start(): void {
     if (this.#timer) return;
+    this.#seen = { watchingSince: Date.now(), lastHealthyAt: undefined, downSince: undefined, fallingBack: false };
+    const watch = () => {
+      this.#watching = this.#observeHealth().finally(() => {
+        if (this.#watchTimer) this.#watchTimer = setTimeout(watch, this.#o.watchIntervalMs);
+      });
+    };
+    this.#watchTimer = setTimeout(watch, 0);
     const loop = () => {
       this.#mirroring = this.mirrorActiveRuns()
         .then(() => undefined)
@@ -91,7 +119,52 @@ export class AirflowOrchestrator implements Orchestrator {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#mirroring;
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
+    await Promise.all([this.#mirroring, this.#watching]);
+  }
+
+  /** Records whether Airflow is healthy now, and logs when its schedules start and stop falling back. */
+  async #observeHealth(): Promise<void> {
+    const seen = this.#seen;
+    if (!seen) return;
+    const pending = this.health();
+    // When the answer was asked (a cached one is older than now).
+    const at = this.#health?.value === pending ? this.#health.at : Date.now();
+    const health = await pending;
+    const log = this.#o.logger;
+    if (health.ok) {
+      if (seen.downSince !== undefined) log.info({ downSince: new Date(seen.downSince) }, "Airflow is healthy again: it fires its schedules");
+      seen.lastHealthyAt = at;
+      seen.downSince = undefined;
+      seen.fallingBack = false;
+      return;
+    }
+    if (seen.downSince === undefined) {
+      seen.downSince = at;
+      if (this.#o.fallback === 'builtin') {
+        log.warn({ detail: health.detail }, `Airflow is unreachable or unhealthy; if it stays so for ${Math.round(this.#o.scheduleGraceMs / 1000)} s, the builtin engine fires its schedules (SLUICE_AIRFLOW_SCHEDULE_GRACE_SECONDS)`);
+      }
+    }
+    const fallingBack = this.schedulesFallback() !== undefined;
+    if (fallingBack && !seen.fallingBack) log.warn({ detail: health.detail, downSince: new Date(seen.downSince) }, "Airflow's schedules now fire on the builtin engine until Airflow is healthy again");
+    seen.fallingBack = fallingBack;
+  }
+
+  /**
+   * While Airflow has been unreachable or unhealthy for the grace period
+   * (and SLUICE_AIRFLOW_FALLBACK=builtin), Airflow's schedules fire on the
+   * builtin engine: the times after Airflow was last seen healthy by this
+   * process (or after it started watching), less HEALTH_LAG_MS.
+   */
+  schedulesFallback(): { since: Date; note: string } | undefined {
+    const seen = this.#seen;
+    if (this.#o.fallback !== 'builtin' || !seen || seen.downSince === undefined) return undefined;
+    if (Date.now() - seen.downSince < this.#o.scheduleGraceMs) return undefined;
+    return {
+      since: new Date((seen.lastHealthyAt ?? seen.watchingSince) - HEALTH_LAG_MS),
+      note: `Airflow at ${this.client.root} was unreachable or unhealthy (since ${new Date(seen.downSince).toISOString()}): the builtin engine ran this scheduled run (SLUICE_AIRFLOW_FALLBACK=builtin)`,
+    };
   }
 
   async trigger(request: TriggerRequest): Promise<RunView> {
@@ -160,9 +233,9 @@ export class AirflowOrchestrator implements Orchestrator {
 
   #health: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
 
-  /** Airflow's health, asked at most every 10 s and answered within 3 s (health checks of load balancers call this). */
+  /** Airflow's health, asked at most every 10 s (healthCacheMs) and answered within 3 s (health checks of load balancers call this). */
   health(): Promise<{ ok: boolean; detail: string }> {
-    if (this.#health && Date.now() - this.#health.at < 10_000) return this.#health.value;
+    if (this.#health && Date.now() - this.#health.at < this.#o.healthCacheMs) return this.#health.value;
     const fallback = this.#o.fallback === 'builtin' ? 'triggers fall back to the builtin engine meanwhile' : 'triggers fail meanwhile';
     const probe = this.client.health().then(
       (h) => ({ ok: h.healthy, detail: `Airflow at ${this.client.root} is ${h.healthy ? 'healthy' : `unhealthy; ${fallback}`}` }),

@@ -53,4 +53,30 @@ describe.runIf(python)('DAG files on Airflow 2.x', () => {
     expect(byId.enhanced_org_aware_ingest_dag!.tasks.trigger_load).toMatchObject({ operator: 'TriggerDagRunOperator', upstream: ['record_metadata'] });
     expect(Object.keys(byId.enhanced_mongo_to_postgres_dag!.tasks)).toEqual(['load_to_postgres', 'quality_check', 'trigger_forecast']);
   }, 150_000);
+
+  it("tell Sluice a scheduled run's fire time (its data interval's end), and nothing for other runs", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-af2-'));
+    const dags = path.join(dir, 'dags');
+    const registry = createPipelineRegistry({} as PipelineDeps);
+    await new DagFolder(dags).write(dagSpecFor(registry.resolve('etl_workflow_users')!.pipeline, 'etl_workflow_users', { schedule: { cron: '0 9 * * *', timezone: 'UTC' } }));
+    const script = `
+import importlib.util, json, sys
+import pendulum
+from airflow.models.dagrun import DagRun
+from airflow.utils.types import DagRunType
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+# CronDataIntervalTimetable (2.x): the run at 09:00 on the 21st covers the 20th, 09:00 to the 21st, 09:00.
+interval = (pendulum.datetime(2026, 11, 20, 9, tz="UTC"), pendulum.datetime(2026, 11, 21, 9, tz="UTC"))
+scheduled = DagRun(dag_id="etl_workflow_users", run_id="scheduled__x", run_type=DagRunType.SCHEDULED, data_interval=interval)
+manual = DagRun(dag_id="etl_workflow_users", run_id="manual__x", run_type=DagRunType.MANUAL, data_interval=interval)
+print(json.dumps([module._scheduled_for(scheduled), module._scheduled_for(manual)]))
+`;
+    const out = execFileSync(python!, ['-c', script, path.join(dags, 'sluice__etl_workflow_users.py')], {
+      env: { ...basicEnv(), AIRFLOW_HOME: path.join(dir, 'home'), AIRFLOW__CORE__LOAD_EXAMPLES: 'False', AIRFLOW__CORE__DAGS_FOLDER: dags },
+      timeout: 120_000,
+    }).toString();
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual(['2026-11-21T09:00:00+00:00', null]);
+  }, 150_000);
 });

@@ -7261,6 +7261,8 @@ export interface paths {
                         conf?: {
                             [key: string]: unknown;
                         };
+                        /** @description A scheduled Airflow run's fire time (its data interval's end); null for other runs. A fire time of the connection's schedule that already has a run (the builtin engine ran it while Airflow was down) is skipped. */
+                        scheduled_for?: string | null;
                     };
                 };
             };
@@ -7276,7 +7278,7 @@ export interface paths {
                             dag_run_id: string;
                             task_id: string;
                             try_number: number;
-                            /** @description running, success, failed or cancelled */
+                            /** @description running, success, failed, cancelled, or skipped: the fire time already ran as another run (`error` names it) */
                             state: string;
                             error: string | null;
                             rows_in: number | null;
@@ -7406,7 +7408,7 @@ export interface paths {
                             dag_run_id: string;
                             task_id: string;
                             try_number: number;
-                            /** @description running, success, failed or cancelled */
+                            /** @description running, success, failed, cancelled, or skipped: the fire time already ran as another run (`error` names it) */
                             state: string;
                             error: string | null;
                             rows_in: number | null;

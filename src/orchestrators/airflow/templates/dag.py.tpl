@@ -25,7 +25,21 @@ except ImportError:  # Airflow 2.x
 
     AIRFLOW_3 = False
 
+try:  # Airflow 3.x
+    from airflow.sdk.exceptions import AirflowSkipException
+except ImportError:  # Airflow 2.x
+    from airflow.exceptions import AirflowSkipException
+
 SPEC = json.loads({{SPEC_JSON}})
+
+
+def _scheduled_for(dag_run):
+    """A scheduled run's fire time (its data interval's end, on 2.x and 3.x alike), else None."""
+    run_type = getattr(dag_run, "run_type", None)
+    if getattr(run_type, "value", run_type) != "scheduled":
+        return None
+    end = getattr(dag_run, "data_interval_end", None)
+    return end.isoformat() if end is not None else None
 
 
 def _run_in_sluice(task_id, **context):
@@ -46,12 +60,16 @@ def _run_in_sluice(task_id, **context):
         "task_id": task_id,
         "try_number": ti.try_number,
         "conf": dict(dag_run.conf or {}),
+        # Sluice skips a fire time it already ran (on its own engine while Airflow was down).
+        "scheduled_for": _scheduled_for(dag_run),
     }
     # Short requests only: a long task is polled, so no token outlives it.
     answer = requests.post(base + "/api/airflow/tasks/", json=body, headers=headers, timeout=60)
     if answer.status_code >= 400:
         raise RuntimeError("Sluice refused task %s (%s): %s" % (task_id, answer.status_code, answer.text[:500]))
     attempt = answer.json()
+    if attempt["state"] == "skipped":
+        raise AirflowSkipException("Sluice: %s" % (attempt.get("error") or "skipped"))
     path = "/api/airflow/tasks/%s/%s/%s/%s/" % (
         quote(ti.dag_id, safe=""),
         quote(context["run_id"], safe=""),

@@ -1,0 +1,1 @@
+export { Metrics, UNMATCHED_ROUTE, type MetricsOptions } from './metrics.js';
