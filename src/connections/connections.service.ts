@@ -7,7 +7,7 @@ import { fieldIssues } from '../errors/validate.js';
 import { toColumnName } from '../mapping/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { ConnectionInput, ConnectionPatch, type Connection, type ConnectionConfig } from './connection.schema.js';
-import { SECRET_MASK, getAt, joinSecrets, secretPointers, setAt, splitSecrets } from './secrets.js';
+import { SECRET_MASK, getAt, joinSecrets, maskUrlCredentials, secretPointers, setAt, splitSecrets } from './secrets.js';
 import { validateConnection } from './validate.js';
 
 interface ConnectionRow {
@@ -29,6 +29,9 @@ export interface ConnectionState {
 }
 
 const sealContext = (orgId: string) => `org:${orgId}`;
+
+/** The URLs of a connection that older versions stored with their credentials (see `sealUrlCredentials`). */
+const URL_POINTERS = ['apiConfig.baseUrl', 'apiConfig.auth.tokenUrl'];
 
 /**
  * Saved connections of one organisation. Secrets are sealed before they
@@ -171,6 +174,42 @@ export class ConnectionsService {
     );
   }
 
+  /**
+   * Seals the credentials of URLs saved before such URLs were refused (a
+   * password in `apiConfig.baseUrl` or the OAuth `tokenUrl`, or a
+   * secret-looking query value): the whole URL moves into the sealed
+   * secrets, and the stored config keeps it masked. Runs keep reading the
+   * real URL; answers show the masked one; saving the connection again asks
+   * for the credentials in `auth`. Run at every start; returns the number of
+   * connections sealed.
+   */
+  async sealUrlCredentials(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ConnectionRow>(
+        `SELECT * FROM connections
+          WHERE config->'apiConfig'->>'baseUrl' ~ '[@?]' OR config->'apiConfig'->'auth'->>'tokenUrl' ~ '[@?]'
+          FOR UPDATE`,
+      );
+      let sealed = 0;
+      for (const row of rows) {
+        const secrets = this.open(row.org_id, row.secrets);
+        const config = structuredClone(row.config);
+        let changed = false;
+        for (const pointer of URL_POINTERS) {
+          const url = getAt(config, pointer);
+          if (typeof url !== 'string' || maskUrlCredentials(url) === url) continue;
+          secrets[pointer] = url;
+          setAt(config, pointer, maskUrlCredentials(url));
+          changed = true;
+        }
+        if (!changed) continue;
+        await tx.query('UPDATE connections SET config = $3::jsonb, secrets = $4 WHERE org_id = $1 AND id = $2', [row.org_id, row.id, JSON.stringify(config), this.seal(row.org_id, secrets)]);
+        sealed += 1;
+      }
+      return sealed;
+    });
+  }
+
   private async row(orgId: string, id: string): Promise<ConnectionRow> {
     const { rows } = await this.db.query<ConnectionRow>('SELECT * FROM connections WHERE org_id = $1 AND id = $2', [orgId, id]);
     if (!rows[0]) throw notFound('Connection', id);
@@ -201,7 +240,7 @@ function stateOf(row: ConnectionRow): ConnectionState {
 }
 
 function toConnection(row: ConnectionRow): Connection {
-  const c = row.config;
+  const c = withUrlCredentialsMasked(row.config);
   return {
     ...c,
     id: row.id,
@@ -211,6 +250,23 @@ function toConnection(row: ConnectionRow): Connection {
     lastRunAt: isoOrNull(row.last_run_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+  };
+}
+
+/**
+ * Connections saved before URLs with credentials were refused may still hold
+ * them: they keep working (the extractor reads the stored URL), but are never
+ * shown. Saving such a connection again asks for the credentials in `auth`.
+ */
+function withUrlCredentialsMasked(c: ConnectionConfig): ConnectionConfig {
+  const auth = c.apiConfig.auth;
+  return {
+    ...c,
+    apiConfig: {
+      ...c.apiConfig,
+      baseUrl: maskUrlCredentials(c.apiConfig.baseUrl),
+      auth: auth.type === 'oauth2ClientCredentials' ? { ...auth, tokenUrl: maskUrlCredentials(auth.tokenUrl) } : auth,
+    },
   };
 }
 
