@@ -76,8 +76,7 @@ export class ConnectionsService {
       );
       return toConnection(rows[0]!);
     } catch (error) {
-      // Ids are global (they name DAGs); the message does not reveal whose connection holds it.
-      if (isUniqueViolation(error)) throw conflict(`A connection with id ${JSON.stringify(id)} already exists; choose another id`);
+      if (isUniqueViolation(error)) throw idNotAvailable(id);
       throw error;
     }
   }
@@ -224,6 +223,16 @@ export class ConnectionsService {
     return sealed ? (JSON.parse(this.box.open(sealed, sealContext(orgId))) as Record<string, string>) : {};
   }
 }
+
+/**
+ * The answer to an id that is taken. Ids are unique across organisations:
+ * each names its pipeline's DAG, `etl_workflow_<id>`, and Airflow keeps all
+ * DAGs in one namespace (docs/operations.md, "Connection ids"). So that the
+ * answer does not tell another organisation's ids from the caller's own, it
+ * is the same whoever holds the id, and says "not available", not "exists".
+ */
+const idNotAvailable = (id: string) =>
+  conflict(`The connection id ${JSON.stringify(id)} is not available; choose another id, or leave id out to have one generated`);
 
 /** Secret pointers of a not-yet-validated merge (the shape may still be wrong; then none are found). */
 function candidatePointers(merged: Record<string, unknown>): string[] {
