@@ -67,6 +67,8 @@ export function maskingLogger(logger: Logger, masker: SecretMasker): Logger {
       if (typeof value !== 'function') return value;
       if (LEVEL_METHODS.has(property)) {
         const log = value as (...args: unknown[]) => void;
+        // A level that is off costs nothing: pino's method is a no-op, and nothing is masked for it.
+        if (!target.isLevelEnabled(property as string)) return log.bind(target);
         return (...args: unknown[]) => log.apply(target, masker.empty ? args : args.map((a) => masker.maskDeep(a)));
       }
       if (property === 'child') {
