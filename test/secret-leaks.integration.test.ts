@@ -179,7 +179,7 @@ describeEachDatabase('no secret leaks after a source echoes it', (fx) => {
     // The source did echo: the hunt below is not vacuous.
     expect(seen.some((s) => s.text.includes('refused the credentials (401)'))).toBe(true);
     expect(source.accessTokens.length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('masks every echo in runs: their errors, tasks, logs, status endpoints, webhooks and e-mails', async () => {
     const plan: [string, string][] = [
@@ -242,7 +242,7 @@ describeEachDatabase('no secret leaks after a source echoes it', (fx) => {
     for (let i = 0; i < 100 && (hooks.received.length <= plan.length || smtp.mails.length <= plan.length); i++) await new Promise((r) => setTimeout(r, 100));
     expect(hooks.received.length).toBeGreaterThanOrEqual(plan.length + 1);
     expect(smtp.mails.length).toBeGreaterThanOrEqual(plan.length + 1);
-  });
+  }, 120_000);
 
   it('seals a URL password saved before it was refused, keeps it out of answers and runs, and still sends it', async () => {
     // As an older version saved it: the password in the stored config.
