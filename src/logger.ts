@@ -1,4 +1,5 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { SecretMasker } from './secrets/masker.js';
 
 export type { Logger } from 'pino';
 
@@ -25,6 +26,8 @@ export interface LoggerSettings {
   pretty?: boolean;
   /** Where lines go: 1 = stdout (the server), 2 = stderr (CLI commands, keeping stdout for results). */
   fd?: 1 | 2;
+  /** Where lines go instead of `fd` (tests read them). */
+  stream?: DestinationStream;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -33,6 +36,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     redact: { paths: REDACT_PATHS, censor: '********' },
     base: { service: 'sluice' },
   };
+  if (settings.stream) return pino(options, settings.stream);
   const fd = settings.fd ?? 1;
   if (settings.pretty) {
     return pino({
@@ -48,3 +52,30 @@ export function createLogger(settings: LoggerSettings): Logger {
 
 /** A logger that drops everything, for tests and quiet commands. */
 export const silentLogger = (): Logger => pino({ level: 'silent' });
+
+const LEVEL_METHODS = new Set<string | symbol>(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+/**
+ * A logger that masks the masker's secrets in everything logged through it
+ * (message, merged object, errors and their stacks) and in its children: the
+ * logger of a task attempt, whose lines may quote what a source answered.
+ */
+export function maskingLogger(logger: Logger, masker: SecretMasker): Logger {
+  return new Proxy(logger, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (LEVEL_METHODS.has(property)) {
+        const log = value as (...args: unknown[]) => void;
+        // A level that is off costs nothing: pino's method is a no-op, and nothing is masked for it.
+        if (!target.isLevelEnabled(property as string)) return log.bind(target);
+        return (...args: unknown[]) => log.apply(target, masker.empty ? args : args.map((a) => masker.maskDeep(a)));
+      }
+      if (property === 'child') {
+        const child = value as (...args: unknown[]) => Logger;
+        return (...args: unknown[]) => maskingLogger(child.apply(target, args), masker);
+      }
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
+}

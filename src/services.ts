@@ -4,7 +4,7 @@ import { migrate, openDatabase, type MigrationReport } from './db/index.js';
 import { AuditService } from './audit/index.js';
 import { LoginService, OrgsService, TokensService, UsersService } from './auth/index.js';
 import { ConnectionsService } from './connections/index.js';
-import { NotificationsService } from './notifications/index.js';
+import { NotificationsService, type RunNotification } from './notifications/index.js';
 import { createHttpClient, type HttpClient } from './connectors/http/transport/index.js';
 import type { Logger } from './logger.js';
 import { resolveSecretKey, SecretBox } from './secrets/index.js';
@@ -129,9 +129,9 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
       const run = await orchestrator.trigger(request);
       return run.runId;
     },
-    async notifyRun(orgId, runId, event, signal) {
+    async notifyRun(orgId, runId, event, signal, secrets) {
       const run = await engine.runs.get(orgId, runId);
-      const outcomes = await notifications.notify({
+      const notification: RunNotification = {
         event,
         orgId,
         runId,
@@ -143,7 +143,9 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
         endedAt: new Date().toISOString(),
         tasks: run.tasks.map((t) => ({ taskId: t.taskId, state: t.state, tryNumber: t.tryNumber, rowsIn: t.rowsIn, rowsOut: t.rowsOut, rowsRejected: t.rowsRejected, error: t.error })),
         url: config.http.publicUrl ? new URL(`/runs/${encodeURIComponent(runId)}`, config.http.publicUrl).toString() : undefined,
-      }, signal ? { signal } : {});
+      };
+      // What goes to a third party passes through the run's secrets, whatever the tasks stored.
+      const outcomes = await notifications.notify(secrets ? secrets.maskDeep(notification) : notification, signal ? { signal } : {});
       const count = (status: string) => outcomes.filter((o) => o.status === status).length;
       return { sent: count('sent'), failed: count('failed'), skipped: count('skipped') };
     },
@@ -246,7 +248,10 @@ export async function startServices(
     }
     const raw = await openRawStore(config, db);
     if (raw) logger.info({ database: config.mongo!.database }, 'raw store: MongoDB');
-    return { services: createServices(config, db, logger, { secretBox, startupMigrations: migrations, raw }), migrations };
+    const services = createServices(config, db, logger, { secretBox, startupMigrations: migrations, raw });
+    const sealed = await services.connections.sealUrlCredentials();
+    if (sealed > 0) logger.warn({ connections: sealed }, 'sealed credentials found in connection URLs; saving such a connection again asks for them in its auth settings');
+    return { services, migrations };
   } catch (error) {
     await db.close();
     throw error;

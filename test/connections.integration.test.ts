@@ -201,6 +201,43 @@ describeEachDatabase('Connections API', (fx) => {
     expect((await t.app.inject({ url: '/api/connections/crm-users', headers: bearer(acme.token) })).json().name).toBe('CRM users (renamed)');
   });
 
+  it("answers an id another organisation holds exactly as one of the caller's own, saying nothing of it, and leaves that organisation's connection alone", async () => {
+    expect((await post('/api/connections', { id: 'acme-held', name: 'held', apiConfig: { baseUrl: `${api.url}/users` } })).statusCode).toBe(201);
+    const before = await t.app.inject({ url: '/api/connections/acme-held', headers: bearer(acme.token) });
+    const own = await post('/api/connections', { id: 'globex-own', name: 'own', apiConfig: { baseUrl: `${api.url}/users` } }, globex.token);
+    expect(own.statusCode).toBe(201);
+    const answer = (id: string, res: { statusCode: number; json(): unknown }) => ({ status: res.statusCode, body: JSON.stringify(res.json()).replaceAll(JSON.stringify(id).slice(1, -1), '<id>') });
+
+    const create = (id: string) => post('/api/connections', { id, name: 'mine now', apiConfig: { baseUrl: `${api.url}/users` } }, globex.token);
+    const schedule = (id: string) =>
+      post('/api/scheduler', { connectionId: id, scheduleType: 'daily', workflowConfig: { connectionId: id, apiConfig: { baseUrl: `${api.url}/users` } } }, globex.token);
+    for (const attempt of [create, schedule]) {
+      const theirs = answer('acme-held', await attempt('acme-held'));
+      const mine = answer('globex-own', await attempt('globex-own'));
+      if (attempt === create) {
+        // Globex's own id is taken too: the two answers must be the same.
+        expect(theirs).toEqual(mine);
+        expect(theirs.status).toBe(409);
+        expect(theirs.body).not.toMatch(/exist|organi[sz]ation|acme/i);
+        expect(JSON.parse(theirs.body)).toEqual({ error: { code: 'conflict', message: 'The connection id "<id>" is not available; choose another id, or leave id out to have one generated' } });
+      } else {
+        // A schedule of an existing connection of one's own is created; of another's, refused as taken, creating nothing.
+        expect(mine.status).toBe(201);
+        expect(theirs).toEqual(answer('acme-held', await create('acme-held')));
+      }
+    }
+    const executed = await post('/api/execute-run', { workflowConfig: { connectionId: 'acme-held', apiConfig: { baseUrl: `${api.url}/users` } } }, globex.token);
+    expect(answer('acme-held', executed)).toEqual(answer('acme-held', await create('acme-held')));
+
+    // Globex got nothing of acme-held; acme's is as it was.
+    expect((await t.app.inject({ url: '/api/connections/acme-held', headers: bearer(globex.token) })).statusCode).toBe(404);
+    const schedules = (await t.app.inject({ url: '/api/scheduler', headers: bearer(globex.token) })).json<{ schedules: { connectionId: string }[] }>().schedules;
+    expect(schedules.map((x) => x.connectionId)).toEqual(['globex-own']);
+    const after = await t.app.inject({ url: '/api/connections/acme-held', headers: bearer(acme.token) });
+    expect(after.json()).toEqual(before.json());
+    expect((await t.app.inject({ url: '/api/scheduler', headers: bearer(acme.token) })).json().schedules).toEqual([]);
+  });
+
   it("refuses a viewer's changes", async () => {
     const viewer = await t.userIn('acme', 'viewer');
     expect((await post('/api/connections', { name: 'v', apiConfig: { baseUrl: `${api.url}/users` } }, viewer.token)).statusCode).toBe(403);

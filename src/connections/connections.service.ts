@@ -7,7 +7,7 @@ import { fieldIssues } from '../errors/validate.js';
 import { toColumnName } from '../mapping/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { ConnectionInput, ConnectionPatch, type Connection, type ConnectionConfig } from './connection.schema.js';
-import { SECRET_MASK, getAt, joinSecrets, secretPointers, setAt, splitSecrets } from './secrets.js';
+import { SECRET_MASK, getAt, joinSecrets, maskUrlCredentials, secretPointers, setAt, splitSecrets } from './secrets.js';
 import { validateConnection } from './validate.js';
 
 interface ConnectionRow {
@@ -29,6 +29,9 @@ export interface ConnectionState {
 }
 
 const sealContext = (orgId: string) => `org:${orgId}`;
+
+/** The URLs of a connection that older versions stored with their credentials (see `sealUrlCredentials`). */
+const URL_POINTERS = ['apiConfig.baseUrl', 'apiConfig.auth.tokenUrl'];
 
 /**
  * Saved connections of one organisation. Secrets are sealed before they
@@ -73,8 +76,7 @@ export class ConnectionsService {
       );
       return toConnection(rows[0]!);
     } catch (error) {
-      // Ids are global (they name DAGs); the message does not reveal whose connection holds it.
-      if (isUniqueViolation(error)) throw conflict(`A connection with id ${JSON.stringify(id)} already exists; choose another id`);
+      if (isUniqueViolation(error)) throw idNotAvailable(id);
       throw error;
     }
   }
@@ -171,6 +173,42 @@ export class ConnectionsService {
     );
   }
 
+  /**
+   * Seals the credentials of URLs saved before such URLs were refused (a
+   * password in `apiConfig.baseUrl` or the OAuth `tokenUrl`, or a
+   * secret-looking query value): the whole URL moves into the sealed
+   * secrets, and the stored config keeps it masked. Runs keep reading the
+   * real URL; answers show the masked one; saving the connection again asks
+   * for the credentials in `auth`. Run at every start; returns the number of
+   * connections sealed.
+   */
+  async sealUrlCredentials(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ConnectionRow>(
+        `SELECT * FROM connections
+          WHERE config->'apiConfig'->>'baseUrl' ~ '[@?]' OR config->'apiConfig'->'auth'->>'tokenUrl' ~ '[@?]'
+          FOR UPDATE`,
+      );
+      let sealed = 0;
+      for (const row of rows) {
+        const secrets = this.open(row.org_id, row.secrets);
+        const config = structuredClone(row.config);
+        let changed = false;
+        for (const pointer of URL_POINTERS) {
+          const url = getAt(config, pointer);
+          if (typeof url !== 'string' || maskUrlCredentials(url) === url) continue;
+          secrets[pointer] = url;
+          setAt(config, pointer, maskUrlCredentials(url));
+          changed = true;
+        }
+        if (!changed) continue;
+        await tx.query('UPDATE connections SET config = $3::jsonb, secrets = $4 WHERE org_id = $1 AND id = $2', [row.org_id, row.id, JSON.stringify(config), this.seal(row.org_id, secrets)]);
+        sealed += 1;
+      }
+      return sealed;
+    });
+  }
+
   private async row(orgId: string, id: string): Promise<ConnectionRow> {
     const { rows } = await this.db.query<ConnectionRow>('SELECT * FROM connections WHERE org_id = $1 AND id = $2', [orgId, id]);
     if (!rows[0]) throw notFound('Connection', id);
@@ -185,6 +223,16 @@ export class ConnectionsService {
     return sealed ? (JSON.parse(this.box.open(sealed, sealContext(orgId))) as Record<string, string>) : {};
   }
 }
+
+/**
+ * The answer to an id that is taken. Ids are unique across organisations:
+ * each names its pipeline's DAG, `etl_workflow_<id>`, and Airflow keeps all
+ * DAGs in one namespace (docs/operations.md, "Connection ids"). So that the
+ * answer does not tell another organisation's ids from the caller's own, it
+ * is the same whoever holds the id, and says "not available", not "exists".
+ */
+const idNotAvailable = (id: string) =>
+  conflict(`The connection id ${JSON.stringify(id)} is not available; choose another id, or leave id out to have one generated`);
 
 /** Secret pointers of a not-yet-validated merge (the shape may still be wrong; then none are found). */
 function candidatePointers(merged: Record<string, unknown>): string[] {
@@ -201,7 +249,7 @@ function stateOf(row: ConnectionRow): ConnectionState {
 }
 
 function toConnection(row: ConnectionRow): Connection {
-  const c = row.config;
+  const c = withUrlCredentialsMasked(row.config);
   return {
     ...c,
     id: row.id,
@@ -211,6 +259,23 @@ function toConnection(row: ConnectionRow): Connection {
     lastRunAt: isoOrNull(row.last_run_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+  };
+}
+
+/**
+ * Connections saved before URLs with credentials were refused may still hold
+ * them: they keep working (the extractor reads the stored URL), but are never
+ * shown. Saving such a connection again asks for the credentials in `auth`.
+ */
+function withUrlCredentialsMasked(c: ConnectionConfig): ConnectionConfig {
+  const auth = c.apiConfig.auth;
+  return {
+    ...c,
+    apiConfig: {
+      ...c.apiConfig,
+      baseUrl: maskUrlCredentials(c.apiConfig.baseUrl),
+      auth: auth.type === 'oauth2ClientCredentials' ? { ...auth, tokenUrl: maskUrlCredentials(auth.tokenUrl) } : auth,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { HttpExtraction, type RequestLogEntry } from '../connectors/http/extract
 import type { StopReason } from '../connectors/http/paginators/index.js';
 import type { HttpClient } from '../connectors/http/transport/index.js';
 import { createMapper, type RejectedRecord, type SchemaColumn } from '../mapping/index.js';
+import { SecretMasker } from '../secrets/index.js';
 import type { ConnectionConfig } from './connection.schema.js';
 import type { ConnectionState } from './connections.service.js';
 
@@ -23,7 +24,9 @@ const PREVIEW_REJECTED = 50;
 
 /**
  * Reads the first records of a source and maps them, writing nothing: what
- * the "Test" button of the connection form shows.
+ * the "Test" button of the connection form shows. The answer is an API
+ * answer made of what the source said, so the connection's secrets are
+ * masked in all of it (errors included), records too.
  */
 export async function previewConnection(
   config: ConnectionConfig,
@@ -31,11 +34,27 @@ export async function previewConnection(
   client: HttpClient,
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<PreviewResult> {
+  const secrets = new SecretMasker();
+  try {
+    return secrets.maskDeep(await preview(config, state, client, secrets, options.signal));
+  } catch (error) {
+    throw secrets.maskError(error);
+  }
+}
+
+async function preview(
+  config: ConnectionConfig,
+  state: ConnectionState,
+  client: HttpClient,
+  secrets: SecretMasker,
+  signal: AbortSignal | undefined,
+): Promise<PreviewResult> {
   const mapper = createMapper(config.fieldMappings);
   const extraction = new HttpExtraction(config, { now: new Date(), ...state }, client, {
     maxRecords: PREVIEW_RECORDS,
     maxPages: PREVIEW_PAGES,
-    signal: options.signal,
+    signal,
+    secrets,
   });
   const raw: unknown[] = [];
   const records: Record<string, unknown>[] = [];

@@ -1,5 +1,6 @@
 import { SECRET_MASK } from './mask.js';
 import { looksSecret } from '../connectors/http/config.schema.js';
+import { maskUrl } from '../connectors/http/transport/index.js';
 import type { ConnectionConfig } from './connection.schema.js';
 
 export { SECRET_MASK } from './mask.js';
@@ -87,6 +88,25 @@ export function joinSecrets(clean: ConnectionConfig, secrets: Record<string, str
 const PUBLIC_AUTH_FIELDS = new Set(['type', 'in', 'name', 'username', 'tokenUrl', 'clientId', 'scope', 'clientAuth']);
 
 /**
+ * A URL with the credentials it may carry masked: the user info and the
+ * values of query parameters that look like credentials. Connections refuse
+ * such URLs (validate.ts); this is for what was sent anyway (the audit
+ * trail of a refused request) and for connections saved before they were
+ * refused. Anything that is not a URL is returned as it is.
+ */
+export function maskUrlCredentials(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const secretNames = [...parsed.searchParams.keys()].filter(looksSecret);
+  if (parsed.username === '' && parsed.password === '' && secretNames.length === 0) return url;
+  return maskUrl(parsed, secretNames);
+}
+
+/**
  * A copy of an untrusted, possibly invalid connection body with every secret
  * masked, for the audit trail: the generic redaction goes by key names, and
  * an API key sits under the innocent name `value`.
@@ -96,9 +116,11 @@ export function maskConnectionBody(body: unknown): unknown {
   const copy = structuredClone(body) as Record<string, unknown>;
   const api = copy.apiConfig as Record<string, unknown> | undefined;
   if (api && typeof api === 'object') {
+    if (typeof api.baseUrl === 'string') api.baseUrl = maskUrlCredentials(api.baseUrl);
     const auth = api.auth as Record<string, unknown> | undefined;
     if (auth && typeof auth === 'object') {
       for (const key of Object.keys(auth)) if (!PUBLIC_AUTH_FIELDS.has(key)) auth[key] = SECRET_MASK;
+      if (typeof auth.tokenUrl === 'string') auth.tokenUrl = maskUrlCredentials(auth.tokenUrl);
     }
     const headers = api.headers as Record<string, unknown> | undefined;
     if (headers && typeof headers === 'object') {

@@ -1,3 +1,4 @@
+import { looksSecret } from '../connectors/http/config.schema.js';
 import { checkTemplate } from '../connectors/http/templates.js';
 import { AppError, type FieldIssue } from '../errors/index.js';
 import { compilePath, createMapper } from '../mapping/index.js';
@@ -23,6 +24,8 @@ export function validateConnection(c: ConnectionConfig): FieldIssue[] {
   };
 
   const api = c.apiConfig;
+  issues.push(...urlCredentialIssues('apiConfig.baseUrl', api.baseUrl));
+  if (api.auth.type === 'oauth2ClientCredentials') issues.push(...urlCredentialIssues('apiConfig.auth.tokenUrl', api.auth.tokenUrl));
   for (const [name, value] of Object.entries(api.headers)) template(`apiConfig.headers.${name}`, value);
   walkStrings(api.body, 'apiConfig.body', template);
   c.parameters.forEach((p, i) => template(`parameters.${i}.value`, p.value));
@@ -81,6 +84,43 @@ export function validateConnection(c: ConnectionConfig): FieldIssue[] {
     });
   }
   if (c.incremental?.cursorField.startsWith('$')) path('incremental.cursorField', c.incremental.cursorField);
+  return issues;
+}
+
+/**
+ * A URL of a connection is stored and shown as it is, so it may not carry
+ * credentials: a user name or password (`https://user:pw@host`, or a token
+ * as a lone user name) or a query parameter whose name looks like a
+ * credential. Each has a place where it is encrypted and never shown, which
+ * the message names. Refusing rather than sealing part of a URL keeps one
+ * place for credentials, which every copy of the URL (logs, links, the
+ * audit trail, Airflow) can then never leak.
+ */
+export function urlCredentialIssues(field: string, url: string): FieldIssue[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const issues: FieldIssue[] = [];
+  if (parsed.username !== '' || parsed.password !== '') {
+    issues.push({
+      field,
+      message:
+        'must not contain a user name or password (the URL is stored and shown as it is); ' +
+        'send them as auth {"type": "basic", "username": "...", "password": "..."} instead, where the password is encrypted and never shown',
+    });
+  }
+  const names = new Set([...parsed.searchParams.keys()].filter(looksSecret));
+  for (const name of names) {
+    issues.push({
+      field,
+      message:
+        `the query parameter ${JSON.stringify(name)} looks like a credential, and the URL is stored and shown as it is; ` +
+        `send it as a parameter {"name": ${JSON.stringify(name)}, "in": "query", "value": "..."} or as auth {"type": "apiKey", "in": "query", ...} instead, where it is encrypted and never shown`,
+    });
+  }
   return issues;
 }
 

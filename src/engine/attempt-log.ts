@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { SecretMasker } from '../secrets/index.js';
 import type { TaskLog } from './model.js';
 import type { ClaimedAttempt, LogLine, RunStore } from './run-store.js';
 
@@ -11,6 +12,7 @@ const FLUSH_MS = 1000;
  * An attempt's log: each line goes to pino at once (with orgId, runId,
  * taskId, attempt) and to the database in small batches, so
  * `GET /api/runs/:id/logs` shows a running task's progress within a second.
+ * The attempt's secrets are masked in both, message and data.
  */
 export class AttemptLog implements TaskLog {
   #pending: LogLine[] = [];
@@ -22,6 +24,7 @@ export class AttemptLog implements TaskLog {
     private readonly store: RunStore,
     private readonly claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber' | 'orgId'>,
     private readonly logger: Logger,
+    private readonly secrets: SecretMasker,
   ) {}
 
   info(message: string, data?: Record<string, unknown>): void {
@@ -36,7 +39,9 @@ export class AttemptLog implements TaskLog {
     this.#add('error', message, data);
   }
 
-  #add(level: LogLine['level'], message: string, data: Record<string, unknown> | undefined): void {
+  #add(level: LogLine['level'], rawMessage: string, rawData: Record<string, unknown> | undefined): void {
+    const message = this.secrets.mask(rawMessage);
+    const data = this.secrets.maskDeep(rawData);
     this.logger[level](data ?? {}, message);
     if (this.#written >= MAX_LOG_LINES) return;
     this.#written += 1;

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { SecretMasker } from '../secrets/index.js';
 
 export const RunState = z.enum(['queued', 'running', 'success', 'failed', 'cancelled']);
 export type RunState = z.infer<typeof RunState>;
@@ -92,8 +93,15 @@ export interface TaskContext {
   /** Aborted on timeout, on cancellation of the run, and when the worker stops or loses its lease. */
   signal: AbortSignal;
   log: TaskLog;
-  /** A pino logger carrying orgId, runId, taskId and attempt. */
+  /** A pino logger carrying orgId, runId, taskId and attempt; it masks `secrets`, as `log` does. */
   logger: Logger;
+  /**
+   * The secrets of this attempt: values no log line, error, output or
+   * notification of it may show. Register a source's credentials here (and
+   * hand it to the extraction, which adds OAuth tokens as it gets them); the
+   * worker masks them in everything the attempt logs, stores and reports.
+   */
+  secrets: SecretMasker;
   /** The `output` of an upstream task of this run (undefined when it gave none). */
   upstreamOutput(taskId: string): Record<string, unknown> | undefined;
   /** The states of every task of the run as they are now. */
@@ -130,6 +138,12 @@ export interface PipelineDefinition {
   name: string;
   description: string;
   tasks: readonly TaskDefinition[];
+  /**
+   * Registers with `context.secrets`, before each task of a run starts,
+   * the secrets the run deals with (a connection's credentials), so that
+   * every task of the run, whatever it does, masks them.
+   */
+  registerSecrets?(context: TaskContext): Promise<void>;
 }
 
 /** Finds the pipeline a DAG id runs (`etl_workflow_users` → `etl_workflow`), or undefined. */

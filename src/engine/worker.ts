@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isAppError } from '../errors/index.js';
-import type { Logger } from '../logger.js';
+import { maskingLogger, type Logger } from '../logger.js';
+import { SecretMasker } from '../secrets/index.js';
 import { AttemptLog } from './attempt-log.js';
-import type { PipelineRegistry, RunState, TaskContext, TaskDefinition, TaskResult, TaskState } from './model.js';
+import type { PipelineDefinition, PipelineRegistry, RunState, TaskContext, TaskDefinition, TaskResult, TaskState } from './model.js';
 import { backoffDelayMs, retryPolicy } from './retry-policy.js';
 import type { AttemptOutcome, ClaimedAttempt, RunStore } from './run-store.js';
 
@@ -209,15 +210,18 @@ export class WorkerPool extends EventEmitter {
   }
 
   async #attempt(claim: ClaimedAttempt, controller: AbortController): Promise<void> {
-    const logger = this.#o.logger.child({ orgId: claim.orgId, runId: claim.runId, taskId: claim.taskId, attempt: claim.tryNumber });
-    const log = new AttemptLog(this.#o.store, claim, logger);
+    // Everything this attempt logs, stores or reports passes through its secrets.
+    const secrets = new SecretMasker();
+    const logger = maskingLogger(this.#o.logger.child({ orgId: claim.orgId, runId: claim.runId, taskId: claim.taskId, attempt: claim.tryNumber }), secrets);
+    const log = new AttemptLog(this.#o.store, claim, logger, secrets);
     this.emit('attemptStarted', { claim, workerId: this.id } satisfies AttemptEvent);
-    const definition = this.#o.registry.get(claim.pipeline)?.tasks.find((t) => t.id === claim.taskId);
+    const pipeline = this.#o.registry.get(claim.pipeline);
+    const definition = pipeline?.tasks.find((t) => t.id === claim.taskId);
     let outcome: AttemptOutcome;
-    if (!definition) {
+    if (!pipeline || !definition) {
       outcome = { kind: 'failure', error: `pipeline ${claim.pipeline} has no task ${claim.taskId} in this version of Sluice`, errorCode: 'internal', retryable: false, retryDelayMs: 0 };
     } else {
-      outcome = await this.#runTask(claim, definition, controller, log, logger);
+      outcome = maskOutcome(await this.#runTask(claim, pipeline, definition, controller, log, logger, secrets), secrets);
     }
     if (outcome.kind === 'failure') log.error(outcome.error, { code: outcome.errorCode, retryable: outcome.retryable });
     else if (outcome.kind === 'cancelled') log.warn(outcome.error);
@@ -235,7 +239,15 @@ export class WorkerPool extends EventEmitter {
     }
   }
 
-  async #runTask(claim: ClaimedAttempt, definition: TaskDefinition, controller: AbortController, log: AttemptLog, logger: Logger): Promise<AttemptOutcome> {
+  async #runTask(
+    claim: ClaimedAttempt,
+    pipeline: PipelineDefinition,
+    definition: TaskDefinition,
+    controller: AbortController,
+    log: AttemptLog,
+    logger: Logger,
+    secrets: SecretMasker,
+  ): Promise<AttemptOutcome> {
     const timer = setTimeout(
       () => controller.abort(new AttemptAborted('timeout', `timed out after ${formatMs(definition.timeoutMs)}`)),
       definition.timeoutMs,
@@ -247,7 +259,7 @@ export class WorkerPool extends EventEmitter {
     const saveProgress = () => {
       progressTimer = undefined;
       if (!pending) return;
-      const report = { ...pending, at: new Date().toISOString() };
+      const report = { ...secrets.maskDeep(pending), at: new Date().toISOString() };
       pending = undefined;
       lastSaved = Date.now();
       this.#o.store.saveProgress(this.id, claim, report).catch((error: unknown) => logger.debug({ err: error }, 'could not store progress'));
@@ -267,6 +279,7 @@ export class WorkerPool extends EventEmitter {
         signal: controller.signal,
         log,
         logger,
+        secrets,
         upstreamOutput: (taskId) => outputs[taskId] ?? undefined,
         taskStates: () => states,
         progress: (report) => {
@@ -276,6 +289,7 @@ export class WorkerPool extends EventEmitter {
         },
       };
       log.info(`try ${claim.tryNumber} of ${claim.maxAttempts} started on ${this.id}`);
+      await pipeline.registerSecrets?.(context);
       const result: TaskResult = (await untilAborted(definition.run(context), controller.signal)) ?? {};
       log.info('finished', { rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected });
       return { kind: 'success', ...result };
@@ -359,6 +373,18 @@ export class WorkerPool extends EventEmitter {
     } catch (error) {
       this.#o.logger.warn({ err: error }, 'could not look for attempts of lost workers; retrying later');
     }
+  }
+}
+
+/** The outcome as it may be stored and shown: its error text and output with the attempt's secrets masked. */
+function maskOutcome(outcome: AttemptOutcome, secrets: SecretMasker): AttemptOutcome {
+  if (secrets.empty) return outcome;
+  switch (outcome.kind) {
+    case 'success':
+      return { ...outcome, output: secrets.maskDeep(outcome.output) };
+    case 'failure':
+    case 'cancelled':
+      return { ...outcome, error: secrets.mask(outcome.error) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { toColumnName } from '../mapping/index.js';
 import { HttpExtraction } from '../connectors/http/extract.js';
-import { UserError } from '../errors/index.js';
+import { registerSourceSecrets } from '../connectors/http/source-secrets.js';
+import { isAppError, UserError } from '../errors/index.js';
 import { landInRaw, loadFromRaw } from '../ingest/index.js';
 import type { PipelineDefinition, TaskContext } from '../engine/index.js';
 import type { PipelineDeps } from './deps.js';
@@ -28,11 +29,25 @@ const connectionOf = (ctx: TaskContext): string => {
  * The run's rows in the raw store are its source (`run`, run id), so a
  * retried extract rewrites them and a retried load replaces what the
  * previous try of the same run loaded: nothing is duplicated.
+ *
+ * Every task of the run masks the connection's secrets in what it logs,
+ * stores and sends (`registerSecrets`), the extract also the OAuth access
+ * tokens it obtains: a source that echoes a credential in an error cannot
+ * make the run show it.
  */
 export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
   return {
     name: ETL_WORKFLOW,
     description: 'Reads a REST API connection into the raw store, loads the records into its table, checks the result and notifies.',
+    async registerSecrets(ctx) {
+      try {
+        const { config } = await deps.connections.getForExtraction(ctx.orgId, connectionOf(ctx));
+        registerSourceSecrets(ctx.secrets, config);
+      } catch (error) {
+        // A deleted connection has no secrets left to show; its run still fails and notifies as it would.
+        if (!(isAppError(error) && error.code === 'not_found')) throw error;
+      }
+    },
     tasks: [
       {
         id: 'extract',
@@ -47,7 +62,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
           const source = { kind: 'run' as const, id: ctx.runId };
           // A retried extract starts clean: the API may answer differently the second time.
           await deps.raw.deleteSource(ctx.orgId, table, source);
-          const extraction = new HttpExtraction(config, { now: ctx.runStartedAt, ...state }, deps.client, { signal: ctx.signal, maxLoggedRequests: 200 });
+          const extraction = new HttpExtraction(config, { now: ctx.runStartedAt, ...state }, deps.client, { signal: ctx.signal, maxLoggedRequests: 200, secrets: ctx.secrets });
           let pages = 0;
           const landed = await landInRaw(deps.raw, ctx.orgId, table, source, extraction.batches(), {
             signal: ctx.signal,
@@ -146,7 +161,7 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
           const states = ctx.taskStates();
           const failed = Object.entries(states).filter(([id, s]) => id !== ctx.taskId && (s === 'failed' || s === 'upstream_failed'));
           const event = failed.length > 0 ? 'run.failed' : 'run.succeeded';
-          const result = await deps.notifyRun(ctx.orgId, ctx.runId, event, ctx.signal);
+          const result = await deps.notifyRun(ctx.orgId, ctx.runId, event, ctx.signal, ctx.secrets);
           ctx.log.info(`${event}: ${result.sent} notification(s) sent, ${result.failed} failed, ${result.skipped} skipped`);
           return { output: { event, ...result } };
         },

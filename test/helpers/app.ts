@@ -9,7 +9,7 @@ import { buildServer } from '../../src/api/index.js';
 import { bootstrapFirstAdmin, type Role } from '../../src/auth/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/index.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { createServices, openRawStore, type Services } from '../../src/services.js';
 import { SecretBox } from '../../src/secrets/index.js';
 import type { DagRun } from '../../src/runs/index.js';
@@ -30,7 +30,11 @@ export interface TestApp {
 let counter = 0;
 
 /** A real server on a real database, bootstrapped like a first start; requests go through `app.inject()`. */
-export async function createTestApp(fixture: { db: Database; url: string | undefined }, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+export async function createTestApp(
+  fixture: { db: Database; url: string | undefined },
+  env: NodeJS.ProcessEnv = {},
+  options: { /** Where the server logs; nowhere by default. */ logger?: Logger } = {},
+): Promise<TestApp> {
   const { db } = fixture;
   const warehousePrefix = `t${randomBytes(5).toString('hex')}_`;
   // Fake source APIs in tests listen on loopback, which the SSRF guard refuses by default.
@@ -49,7 +53,7 @@ export async function createTestApp(fixture: { db: Database; url: string | undef
     },
     process.cwd(),
   );
-  const services = createServices(config, db, silentLogger(), {
+  const services = createServices(config, db, options.logger ?? silentLogger(), {
     secretBox: new SecretBox('test secret key of at least thirty-two characters'),
     raw: await openRawStore(config, db),
   });

@@ -1,8 +1,10 @@
 import { TransientError, UserError } from '../../errors/index.js';
 import { compilePath, compilePathAll } from '../../mapping/index.js';
+import { SecretMasker } from '../../secrets/index.js';
 import { createAuthenticator, type Authenticator } from './auth/index.js';
 import { looksSecret, type ApiConfig, type Parameter, type TemplateContext } from './config.schema.js';
 import { createPaginator, type PageResult, type StopReason } from './paginators/index.js';
+import { registerHeaderValue, registerSourceSecrets } from './source-secrets.js';
 import { renderJsonTemplates, renderTemplate, templateScope } from './templates.js';
 import {
   createRateLimiter,
@@ -39,6 +41,11 @@ export interface ExtractOptions {
   maxRecords?: number | undefined;
   /** Keep at most this many request log entries (the count goes on). */
   maxLoggedRequests?: number;
+  /**
+   * Where the source's secrets are registered (a task attempt's masker, so
+   * its logs and errors are masked too); a masker of its own when absent.
+   */
+  secrets?: SecretMasker | undefined;
 }
 
 const SNIPPET = 200;
@@ -53,9 +60,16 @@ const snippet = (body: string) => {
  * array of raw records per page, so any number of records passes through in
  * the memory of a few pages. After (or during) the iteration, `stopReason`,
  * `requests` and `cursorCandidate` tell what happened.
+ *
+ * The source's secrets (and OAuth access tokens as they are obtained) are
+ * registered with `secrets`; every error `batches()` throws and every
+ * request log entry is masked with it, so a source echoing a credential in
+ * its answer cannot make Sluice repeat it.
  */
 export class HttpExtraction {
   readonly requests: RequestLogEntry[] = [];
+  /** The secrets of this source: mask with it anything else that quotes the source. */
+  readonly secrets: SecretMasker;
   requestCount = 0;
   recordCount = 0;
   stopReason: StopReason | undefined;
@@ -80,7 +94,9 @@ export class HttpExtraction {
     this.#client = client;
     this.#options = options;
     this.#scope = templateScope(context);
-    this.#auth = createAuthenticator(config.apiConfig.auth, client, { timeoutMs: config.apiConfig.timeoutMs });
+    this.secrets = options.secrets ?? new SecretMasker();
+    registerSourceSecrets(this.secrets, config);
+    this.#auth = createAuthenticator(config.apiConfig.auth, client, { timeoutMs: config.apiConfig.timeoutMs, secrets: this.secrets });
     this.#limiter = createRateLimiter({
       requestsPerSecond: config.apiConfig.rateLimit.requestsPerSecond,
       concurrency: config.apiConfig.rateLimit.concurrency,
@@ -96,8 +112,16 @@ export class HttpExtraction {
     this.#cursorOf = field ? (field.startsWith('$') ? compilePath(field) : (r) => (r as Record<string, unknown> | null)?.[field]) : undefined;
   }
 
-  /** Raw records, one array per page. */
+  /** Raw records, one array per page. Errors are thrown with the source's secrets masked. */
   async *batches(): AsyncGenerator<unknown[]> {
+    try {
+      yield* this.pages();
+    } catch (error) {
+      throw this.secrets.maskError(error);
+    }
+  }
+
+  private async *pages(): AsyncGenerator<unknown[]> {
     const api = this.#config.apiConfig;
     const paginator = createPaginator(api.pagination);
     const maxPages = Math.min(api.pagination.type === 'none' ? 1 : (api.pagination.maxPages ?? Infinity), this.#options.maxPages ?? Infinity);
@@ -158,6 +182,7 @@ export class HttpExtraction {
     const query: [string, string][] = [];
     this.#config.parameters.forEach((p, i) => {
       const value = renderTemplate(p.value, this.#scope, `parameters.${i}.value`);
+      if (looksSecret(p.name)) this.secrets.add(value);
       if (p.in === 'path') raw = raw.replaceAll(`{${p.name}}`, encodeURIComponent(value)).replaceAll(`%7B${p.name}%7D`, encodeURIComponent(value));
       else if (p.in === 'query' && value !== '') query.push([p.name, value]);
     });
@@ -170,11 +195,13 @@ export class HttpExtraction {
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [name, value] of Object.entries(this.#config.apiConfig.headers)) {
       const rendered = renderTemplate(value, this.#scope, `apiConfig.headers.${name}`);
+      if (looksSecret(name)) registerHeaderValue(this.secrets, rendered);
       if (rendered !== '') headers[name.toLowerCase()] = rendered;
     }
     this.#config.parameters.forEach((p, i) => {
       if (p.in !== 'header') return;
       const rendered = renderTemplate(p.value, this.#scope, `parameters.${i}.value`);
+      if (looksSecret(p.name)) registerHeaderValue(this.secrets, rendered);
       if (rendered !== '') headers[p.name.toLowerCase()] = rendered;
     });
     return headers;
@@ -240,26 +267,31 @@ export class HttpExtraction {
 
     const response = await sendWithRetries(attempt, { policy: api.retry, signal, secretParams });
     if (isRetryableStatus(response.status)) {
-      throw new TransientError('source_server_error', `${method} ${shown} answered ${response.status} through ${api.retry.maxAttempts} attempts: ${snippet(response.body)}`, {
+      throw new TransientError('source_server_error', `${method} ${shown} answered ${response.status} through ${api.retry.maxAttempts} attempts: ${this.snippet(response.body)}`, {
         details: { url: shown, status: response.status },
       });
     }
     if (response.status === 401 || response.status === 403) {
-      throw new UserError('source_auth_failed', `${method} ${shown} refused the credentials (${response.status}): ${snippet(response.body)}`, {
+      throw new UserError('source_auth_failed', `${method} ${shown} refused the credentials (${response.status}): ${this.snippet(response.body)}`, {
         details: { url: shown, status: response.status },
       });
     }
     if (response.status >= 400) {
-      throw new UserError('source_http_error', `${method} ${shown} answered ${response.status}: ${snippet(response.body)}`, {
+      throw new UserError('source_http_error', `${method} ${shown} answered ${response.status}: ${this.snippet(response.body)}`, {
         details: { url: shown, status: response.status },
       });
     }
     return response;
   }
 
+  /** The start of an answer for a message, masked before it is cut so that no part of a secret is left at the cut. */
+  private snippet(body: string): string {
+    return snippet(this.secrets.mask(body));
+  }
+
   private log(entry: RequestLogEntry): void {
     this.requestCount++;
-    if (this.requests.length < (this.#options.maxLoggedRequests ?? 1000)) this.requests.push(entry);
+    if (this.requests.length < (this.#options.maxLoggedRequests ?? 1000)) this.requests.push(this.secrets.maskDeep(entry));
   }
 
   private parse(response: HttpResponse, url: URL): unknown {
@@ -271,14 +303,28 @@ export class HttpExtraction {
     }
     try {
       return JSON.parse(text);
-    } catch (error) {
+    } catch {
       const looksHtml = /^\s*</.test(text) || type.includes('html');
       const why = looksHtml
         ? `an HTML page (content-type ${type || 'unknown'}), not JSON`
-        : `JSON that does not parse (${(error as Error).message}); the answer may be cut short`;
-      throw new UserError('source_bad_response', `${shown} answered ${response.status} with ${why}: ${snippet(text)}`, {
+        : `JSON that does not parse (${this.parseProblem(text)}); the answer may be cut short`;
+      throw new UserError('source_bad_response', `${shown} answered ${response.status} with ${why}: ${this.snippet(text)}`, {
         details: { url: shown, status: response.status, contentType: type },
       });
+    }
+  }
+
+  /**
+   * Why a text is not JSON, in JSON.parse's words. They quote a few
+   * characters of the text, which could be part of a secret: the masked
+   * text is parsed for the message, so any quote is of masked text.
+   */
+  private parseProblem(text: string): string {
+    try {
+      JSON.parse(this.secrets.mask(text));
+      return 'not valid JSON';
+    } catch (error) {
+      return (error as Error).message;
     }
   }
 

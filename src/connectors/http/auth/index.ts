@@ -1,3 +1,4 @@
+import type { SecretMasker } from '../../../secrets/index.js';
 import type { HttpClient } from '../transport/index.js';
 import type { AuthConfig } from '../config.schema.js';
 import type { Authenticator } from './authenticator.js';
@@ -8,7 +9,7 @@ export type { Authenticator, OutgoingRequest } from './authenticator.js';
 export { clearOAuthTokenCache } from './oauth2.authenticator.js';
 
 /** The authenticator for a connection's `auth` setting. */
-export function createAuthenticator(config: AuthConfig, client: HttpClient, options: { timeoutMs: number }): Authenticator {
+export function createAuthenticator(config: AuthConfig, client: HttpClient, options: { timeoutMs: number; secrets?: SecretMasker | undefined }): Authenticator {
   switch (config.type) {
     case 'none':
       return noAuth();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../../../errors/index.js';
+import type { SecretMasker } from '../../../secrets/index.js';
 import type { HttpClient } from '../transport/index.js';
 import type { AuthConfig } from '../config.schema.js';
 import type { Authenticator } from './authenticator.js';
@@ -25,7 +26,11 @@ const MAX_CACHED = 1000;
 const RENEW_MARGIN_MS = 60_000;
 
 /** OAuth 2.0 client credentials grant (RFC 6749 §4.4), secret in the body or as HTTP Basic. */
-export function oauth2Auth(config: OAuth2Config, client: HttpClient, options: { timeoutMs: number; now?: () => number }): Authenticator {
+export function oauth2Auth(
+  config: OAuth2Config,
+  client: HttpClient,
+  options: { timeoutMs: number; now?: () => number; /** Told every access token this authenticator sends, cached ones included. */ secrets?: SecretMasker | undefined },
+): Authenticator {
   const now = options.now ?? Date.now;
   const key = createHash('sha256')
     .update(JSON.stringify([config.tokenUrl, config.clientId, config.clientSecret, config.scope ?? '', config.clientAuth]))
@@ -55,7 +60,7 @@ export function oauth2Auth(config: OAuth2Config, client: HttpClient, options: { 
       timeoutMs: options.timeoutMs,
       signal,
     });
-    let body: { access_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
+    let body: { access_token?: unknown; refresh_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } = {};
     try {
       body = JSON.parse(response.body) as typeof body;
     } catch {
@@ -67,6 +72,8 @@ export function oauth2Auth(config: OAuth2Config, client: HttpClient, options: { 
         details: { status: response.status },
       });
     }
+    options.secrets?.add(body.access_token);
+    if (typeof body.refresh_token === 'string') options.secrets?.add(body.refresh_token);
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : 3_600_000;
     const margin = Math.min(RENEW_MARGIN_MS, lifetimeMs * 0.1);
     const token = {
@@ -83,6 +90,8 @@ export function oauth2Auth(config: OAuth2Config, client: HttpClient, options: { 
     async apply(request, signal) {
       let token = tokenCache.get(key);
       if (!token || token.renewAt <= now()) token = await fetchToken(signal);
+      // A source may echo the access token in an error; it is as secret as the client secret.
+      options.secrets?.add(token.accessToken);
       request.headers.authorization = `${token.tokenType} ${token.accessToken}`;
     },
     async refresh(signal) {

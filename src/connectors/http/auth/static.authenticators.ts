@@ -1,3 +1,4 @@
+import { basicCredentials } from '../source-secrets.js';
 import type { AuthConfig } from '../config.schema.js';
 import type { Authenticator } from './authenticator.js';
 
@@ -14,7 +15,7 @@ export const bearerAuth = (config: Extract<AuthConfig, { type: 'bearer' }>): Aut
 
 /** HTTP Basic (RFC 7617): the password may contain ':', only the username may not. */
 export const basicAuth = (config: Extract<AuthConfig, { type: 'basic' }>): Authenticator => {
-  const encoded = Buffer.from(`${config.username}:${config.password}`, 'utf8').toString('base64');
+  const encoded = basicCredentials(config.username, config.password);
   return {
     async apply(request) {
       request.headers.authorization = `Basic ${encoded}`;
