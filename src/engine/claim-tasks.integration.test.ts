@@ -110,6 +110,15 @@ describeEachDatabase('claiming ready tasks', (fixture) => {
     expect(next.filter((c) => c.orgId === 'busy')).toHaveLength(1);
   });
 
+  it("counts only the engine's own runs against max_active_runs: a run another orchestrator left running holds nothing back", async () => {
+    await createOrg('handover');
+    const one = pipelines[0]!;
+    const stuck = (await store.createRun({ orgId: 'handover', dagId: 'etl_workflow_x', pipeline: one, trigger: 'schedule', orchestrator: 'airflow', maxActiveRuns: 1 }))!;
+    await fixture.db.query("UPDATE runs SET state = 'running', started_at = now() WHERE id = $1", [stuck.runId]);
+    const fallback = (await store.createRun({ orgId: 'handover', dagId: 'etl_workflow_x', pipeline: one, trigger: 'schedule', maxActiveRuns: 1 }))!;
+    expect((await store.claimBatch('w', 60, 4, 4)).map((c) => c.runId)).toEqual([fallback.runId]);
+  });
+
   it('never starves a ready task and never breaks a limit, over random mixes of limits and queues', { timeout: 180_000 }, async () => {
     const rnd = random(0x5eed);
     const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));

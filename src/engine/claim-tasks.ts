@@ -10,7 +10,9 @@ import type { RunState } from './model.js';
  *   has come, of a builtin run that is queued or running and not cancelled;
  * - claimable: ready, and neither its organisation's limit of running tasks
  *   (`SLUICE_ORG_MAX_ACTIVE_TASKS`) nor, for a run that has not started, its
- *   DAG's `max_active_runs` stands in the way;
+ *   DAG's `max_active_runs` stands in the way (counting the runs this engine
+ *   runs: another orchestrator keeps its own limit, and a run it left
+ *   `running` when it went down must not hold back the runs taken over);
  * - fair share: among organisations, a free slot goes to the one with the
  *   fewest running tasks (counting those this claim gives it), then to the
  *   oldest ready task.
@@ -56,7 +58,7 @@ export async function lockClaimCandidates(tx: Queryable, options: { orgMaxActive
         GROUP BY org_id
      ), dag_running AS (
        SELECT org_id, dag_id, count(*)::int AS n FROM runs
-        WHERE state = 'running' AND (org_id, dag_id) IN (SELECT org_id, dag_id FROM ready WHERE run_state = 'queued')
+        WHERE state = 'running' AND orchestrator = 'builtin' AND (org_id, dag_id) IN (SELECT org_id, dag_id FROM ready WHERE run_state = 'queued')
         GROUP BY org_id, dag_id
      ), run_slots AS (
        -- A run not started yet may start only within its DAG's free run slots, oldest run first

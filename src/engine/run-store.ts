@@ -341,7 +341,10 @@ export class RunStore {
         if (c.run_state === 'queued' && !startedRuns.has(c.run_id)) {
           const dagKey = `${c.org_id}\u0000${c.dag_id}`;
           if (!activeRuns.has(dagKey)) {
-            const { rows: active } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running'", [c.org_id, c.dag_id]);
+            const { rows: active } = await tx.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running' AND orchestrator = 'builtin'",
+              [c.org_id, c.dag_id],
+            );
             activeRuns.set(dagKey, active[0]!.n);
           }
           if (activeRuns.get(dagKey)! >= c.max_active_runs) continue;
