@@ -1,5 +1,5 @@
 import { UserError } from '../errors/index.js';
-import { createMapper, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
+import { createMapper, keyPathsOf, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
 import { RecordProfiles } from './tolerant-schema.js';
 import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
@@ -91,6 +91,7 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
   const result = await warehouse.load(orgId, table, toLoadBatches(mapper, fromRaw(), signal, { textValues: options.textValues }), {
     writeMode: options.writeMode,
     primaryKey: options.primaryKey,
+    keyPaths: keyPathsOf(options.mappings, options.primaryKey),
     columns,
     runId: options.runId,
     sourceId: options.sourceId,

@@ -316,3 +316,23 @@ export function compilePath(path: string): (value: unknown) => unknown {
 export function compilePathAll(path: string): (value: unknown) => unknown[] {
   return compile(path).all;
 }
+
+/**
+ * The keys of a path made only of names (`$.a.b`, `$['odd key']`) — what
+ * PostgreSQL's `#>>` takes to reach the same value in jsonb — or null for
+ * any other path (indices, wildcards, filters) or one that does not parse.
+ */
+export function plainKeyPath(path: string): string[] | null {
+  let segments: Segment[];
+  try {
+    segments = parsePath(path);
+  } catch {
+    return null;
+  }
+  const keys: string[] = [];
+  for (const segment of segments) {
+    if (segment.kind !== 'key') return null;
+    keys.push(segment.key);
+  }
+  return keys;
+}

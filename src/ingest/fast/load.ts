@@ -1,7 +1,7 @@
 import { readFileWithSink, type FileReadSummary, type FileRejection, type FileSource, type ReadFileOptions } from '../../connectors/file/index.js';
 import { UserError } from '../../errors/index.js';
 import { unwrapRejection } from '../raw-rejection.js';
-import { createMapper, type FieldMappingInput, type Mapper } from '../../mapping/index.js';
+import { createMapper, keyPathsOf, type FieldMappingInput, type Mapper } from '../../mapping/index.js';
 import { loadEncoded, type CopyTarget, type EncodedBatch, type LoadOptions, type LoadRejectedRow, type LoadResult, type Warehouse } from '../../stores/warehouse/index.js';
 import { PostgresRawStore, WRITE_CHUNK, type RawSource, type RawStore } from '../../stores/raw/index.js';
 import { CsvCopySink, RecordCopyEncoder } from './copy-sink.js';
@@ -108,7 +108,7 @@ export async function loadFileFast(
       summary = reader.summary;
     }
   }
-  const result = await loadEncoded(warehouse, orgId, table, batches, { ...load, columns: mapper.columns() });
+  const result = await loadEncoded(warehouse, orgId, table, batches, { ...load, keyPaths: keyPathsOf(mappings, load.primaryKey), columns: mapper.columns() });
   return { ...result, summary: summary! };
 }
 
@@ -140,7 +140,7 @@ export async function loadRecordsFast(
       yield { ...out, copy: encoder.take() };
     }
   }
-  return loadEncoded(warehouse, orgId, table, encoded, { ...load, columns: columns ?? mapper.columns() });
+  return loadEncoded(warehouse, orgId, table, encoded, { ...load, keyPaths: keyPathsOf(mappings, load.primaryKey), columns: columns ?? mapper.columns() });
 }
 
 /**
@@ -281,6 +281,6 @@ export async function loadRawFast(
       yield { ...out, copy };
     }
   }
-  const result = await loadEncoded(warehouse, orgId, table, encoded, { ...load, columns: columns ?? mapper.columns() });
+  const result = await loadEncoded(warehouse, orgId, table, encoded, { ...load, keyPaths: keyPathsOf(mappings, load.primaryKey), columns: columns ?? mapper.columns() });
   return { ...result, received };
 }

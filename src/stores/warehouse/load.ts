@@ -197,6 +197,42 @@ async function insertFromStage(
 }
 
 /**
+ * Upsert: a key loaded again replaces its row, so a rejection of that key
+ * by an earlier load (another source, such as an earlier run of the same
+ * connection) no longer describes the data: the key was loaded now, or was
+ * rejected again (and that newer rejection is kept). Rejected rows whose key
+ * cannot be read (the key itself was bad, or the record was not an object)
+ * are dropped when this load rejected the very same record. So one bad
+ * record of a source read on every run is one rejected row, not one per run.
+ *
+ * Keys are compared as text: the rejected record's value at the key's path
+ * (`#>>`) against the staged typed value cast to text. That matches the
+ * integer, text and date keys sources have; a key whose text differs after
+ * typing (a timestamp written another way) only falls back to the identity
+ * rule above.
+ */
+async function dropSupersededRejections(
+  tx: Queryable,
+  rejectedTable: string,
+  primaryKey: readonly string[],
+  keyPaths: Readonly<Record<string, readonly string[]>>,
+  sourceId: string,
+): Promise<number> {
+  const paths = primaryKey.map((k) => keyPaths[k] ?? [k]);
+  const keyOf = (alias: string) => `(${paths.map((_, i) => `${alias}.raw #>> $${i + 2}::text[]`).join(', ')})`;
+  const staged = primaryKey.map((k) => `s.${quoteIdent(k)}::text`).join(', ');
+  const { rowCount } = await tx.query(
+    `DELETE FROM ${rejectedTable} r
+      WHERE r.source_id IS DISTINCT FROM $1
+        AND (${keyOf('r')} IN (SELECT ${staged} FROM ${STAGE} s)
+             OR ${keyOf('r')} IN (SELECT ${keyOf('c')} FROM ${rejectedTable} c WHERE c.source_id = $1)
+             OR r.raw IN (SELECT c.raw FROM ${rejectedTable} c WHERE c.source_id = $1))`,
+    [sourceId, ...paths],
+  );
+  return rowCount;
+}
+
+/**
  * Append on a keyed table: a staged row whose key another source already
  * loaded is not overwritten (that is upsert's job) but moved to the
  * rejected rows with the reason, so nothing disappears unaccounted.
@@ -364,6 +400,7 @@ async function loadInTransaction(
         loaded -= moved;
         rejectedTotal += moved;
       }
+      if (mode === 'upsert') deletedRejected += await dropSupersededRejections(tx, rejectedTable, primaryKey, options.keyPaths ?? {}, options.sourceId);
       added = (await insertFromStage(tx, qualify(schema, target), columns, primaryKey, mode === 'upsert' ? 'update' : 'none')).fresh;
     }
     if (mode === 'replace') await swapIn(tx, schema, target, table, primaryKey);

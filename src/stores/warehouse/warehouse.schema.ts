@@ -56,6 +56,12 @@ export const LoadOptions = z.object({
   runId: z.string().min(1).max(200),
   /** A file id or a run id: loading the same source again replaces its rows instead of adding them. */
   sourceId: z.string().min(1).max(200),
+  /**
+   * Where each primary-key column's value sits in a source record (`{ "id": ["id"], "sku": ["item", "sku"] }`);
+   * a column not named here is looked for under its own name. An upsert uses it to drop the rejected rows of
+   * earlier loads for the keys it loads or rejects again, as it replaces their rows.
+   */
+  keyPaths: z.record(z.string(), z.array(z.string().max(500)).min(1).max(32)).optional(),
 });
 export type LoadOptions = z.input<typeof LoadOptions>;
 
