@@ -213,7 +213,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     files,
     tableSettings,
     quality,
-    orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse),
+    orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse, connections),
     airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
     retention,
     metrics,

@@ -643,6 +643,25 @@ export class RunStore {
     return rows.map((r, i) => ({ table: r.table_name, dagId: r.dag_id, latest: views[i]!, failures: r.failures }));
   }
 
+  /**
+   * The latest run of each connection of an organisation (runs that carry a
+   * connection: `etl_workflow_<id>`), with its failed runs of the last `days` days.
+   */
+  async latestByConnection(orgId: string, days = 7): Promise<{ connectionId: string; latest: RunView; failures: number }[]> {
+    const { rows } = await this.db.query<RunRow & { failures: number }>(
+      `SELECT DISTINCT ON (r.connection_id) r.*,
+              (SELECT count(*)::int FROM runs f
+                WHERE f.org_id = r.org_id AND f.connection_id = r.connection_id
+                  AND f.state = 'failed' AND f.queued_at >= now() - make_interval(days => $2)) AS failures
+         FROM runs r
+        WHERE r.org_id = $1 AND r.connection_id IS NOT NULL
+        ORDER BY r.connection_id, r.queued_at DESC, r.id DESC`,
+      [orgId, days],
+    );
+    const views = await this.#withTasks(rows);
+    return rows.map((r, i) => ({ connectionId: r.connection_id!, latest: views[i]!, failures: r.failures }));
+  }
+
   /** Runs as the API shows them, their task instances read in one query for all of them. */
   async #withTasks(rows: readonly RunRow[]): Promise<RunView[]> {
     if (rows.length === 0) return [];

@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/index.js';
 import type { Engine, RunView } from '../engine/index.js';
 import { notFound, UserError } from '../errors/index.js';
+import type { ConnectionsService } from '../connections/index.js';
 import type { FilesService } from '../files/index.js';
 import type { Orchestrator } from '../orchestrators/index.js';
 import { FORECAST_DAG, ORG_INGEST_DAG, ORG_LOAD_DAG } from '../pipelines/index.js';
@@ -45,6 +46,8 @@ export interface TableStatus {
   last_ingest: DagRun | null;
   last_load: DagRun | null;
   last_forecast: DagRun | null;
+  /** The connections (REST sources) that load into this table; their runs both read and load (`etl_workflow_<id>`). */
+  connections: string[];
   /** Failed runs of this table's pipelines in the last 7 days. */
   failures: number;
   files: { total: number; landed: number; loaded: number; failed: number };
@@ -60,6 +63,7 @@ export class OrgPipelinesService {
     private readonly orchestrator: Orchestrator,
     private readonly files: FilesService,
     private readonly warehouse: Warehouse,
+    private readonly connections: ConnectionsService,
   ) {}
 
   /** `enhanced_org_aware_ingest_dag` for an uploaded file; 404 for a file of another org or none. */
@@ -110,16 +114,32 @@ export class OrgPipelinesService {
 
   /** `GET /api/airflow/pipeline-status/`: per table of the organisation, its last ingest, load and forecast, counts and freshness. */
   async pipelineStatus(orgId: string, now = new Date()): Promise<{ org_id: string; orchestrator: string; tables: TableStatus[]; totals: { tables: number; rows: number; rejected: number; failures: number; active_runs: number } }> {
-    const [tables, latest, files, active] = await Promise.all([
+    const [tables, byTable, byConnection, connections, files, active] = await Promise.all([
       this.warehouse.listTables(orgId),
       this.engine.runs.latestByTable(orgId, [ORG_INGEST_DAG, ORG_LOAD_DAG, FORECAST_DAG]),
+      this.engine.runs.latestByConnection(orgId),
+      this.connections.list(orgId),
       this.files.list(orgId, { limit: 10_000 }),
       this.engine.runs.list(orgId, { state: 'running', limit: 500 }),
     ]);
+    // A connection's run reads its source and loads its table in one run: it is the table's ingest and load alike.
+    const tableOf = new Map(connections.map((c) => [c.id, c.destination?.table]));
+    const latest = [
+      ...byTable,
+      ...byConnection.flatMap((c) => {
+        const table = tableOf.get(c.connectionId);
+        return table ? [ORG_INGEST_DAG, ORG_LOAD_DAG].map((as) => ({ table, dagId: as, latest: c.latest, failures: as === ORG_LOAD_DAG ? c.failures : 0, connectionId: c.connectionId })) : [];
+      }),
+    ];
     const names = new Set([...tables.map((t) => t.name), ...latest.map((l) => l.table), ...files.map((f) => f.table)]);
+    const newest = (a: RunView, b: RunView) => (a.queuedAt > b.queuedAt || (a.queuedAt === b.queuedAt && a.runId > b.runId) ? a : b);
     const result: TableStatus[] = [...names].sort().map((name) => {
       const summary = tables.find((t) => t.name === name);
-      const of = (dagId: string) => latest.find((l) => l.table === name && l.dagId === dagId);
+      const of = (dagId: string) =>
+        latest
+          .filter((l) => l.table === name && l.dagId === dagId)
+          .map((l) => l.latest)
+          .reduce<RunView | undefined>((a, b) => (a ? newest(a, b) : b), undefined);
       const own = files.filter((f) => f.table === name);
       return {
         table: name,
@@ -127,9 +147,10 @@ export class OrgPipelinesService {
         rejected_count: summary?.rejectedCount ?? 0,
         updated_at: summary?.updatedAt ?? null,
         freshness_seconds: summary ? Math.max(0, Math.round((now.getTime() - new Date(summary.updatedAt).getTime()) / 1000)) : null,
-        last_ingest: of(ORG_INGEST_DAG) ? dagRunOf(of(ORG_INGEST_DAG)!.latest) : null,
-        last_load: of(ORG_LOAD_DAG) ? dagRunOf(of(ORG_LOAD_DAG)!.latest) : null,
-        last_forecast: of(FORECAST_DAG) ? dagRunOf(of(FORECAST_DAG)!.latest) : null,
+        last_ingest: of(ORG_INGEST_DAG) ? dagRunOf(of(ORG_INGEST_DAG)!) : null,
+        last_load: of(ORG_LOAD_DAG) ? dagRunOf(of(ORG_LOAD_DAG)!) : null,
+        last_forecast: of(FORECAST_DAG) ? dagRunOf(of(FORECAST_DAG)!) : null,
+        connections: connections.filter((c) => c.destination?.table === name).map((c) => c.id),
         failures: latest.filter((l) => l.table === name).reduce((sum, l) => sum + l.failures, 0),
         files: {
           total: own.length,

@@ -41,6 +41,7 @@ const TableStatus = z.object({
   last_ingest: DagRunSchema.nullable(),
   last_load: DagRunSchema.nullable(),
   last_forecast: DagRunSchema.nullable(),
+  connections: z.array(z.string()).describe('connections (REST sources) loading into the table: their etl_workflow runs count as its ingest and load'),
   failures: z.number().int(),
   files: z.object({ total: z.number().int(), landed: z.number().int(), loaded: z.number().int(), failed: z.number().int() }),
 });

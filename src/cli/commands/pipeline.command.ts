@@ -27,7 +27,7 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-function describeStatus(result: { orgs: ({ org_id: string; name: string; tables: TableStatus[]; totals: { rows: number; failures: number; active_runs: number } })[] }, verbose: boolean): string {
+export function describeStatus(result: { orgs: ({ org_id: string; name: string; tables: TableStatus[]; totals: { rows: number; failures: number; active_runs: number } })[] }, verbose: boolean): string {
   if (result.orgs.length === 0) return 'no organisations';
   return result.orgs
     .map((org) => {
@@ -38,8 +38,10 @@ function describeStatus(result: { orgs: ({ org_id: string; name: string; tables:
       if (verbose) {
         for (const t of org.tables) {
           text += `\n\n${t.table}: files ${t.files.total} (landed ${t.files.landed}, loaded ${t.files.loaded}, failed ${t.files.failed})`;
-          for (const run of [t.last_ingest, t.last_load, t.last_forecast]) {
-            if (!run) continue;
+          if (t.connections.length > 0) text += `\n  fed by connection(s) ${t.connections.join(', ')}`;
+          const runs = [t.last_ingest, t.last_load, t.last_forecast].filter((r): r is DagRun => r !== null);
+          // A connection's run is both the ingest and the load of its table: shown once.
+          for (const run of runs.filter((r, i) => runs.findIndex((x) => x.dag_run_id === r.dag_run_id) === i)) {
             text += `\n  ${run.dag_id} ${run.dag_run_id}: ${run.state}${run.error ? ` — ${run.error}` : ''}`;
             for (const task of run.tasks) text += `\n    ${task.task_id.padEnd(18)} ${task.state.padEnd(15)} try ${task.try_number}${task.rows_out === null ? '' : `  rows ${task.rows_out}`}${task.rows_rejected ? `  rejected ${task.rows_rejected}` : ''}${task.error ? `\n      ${task.error}` : ''}`;
           }

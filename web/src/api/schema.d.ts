@@ -7154,6 +7154,8 @@ export interface paths {
                                         error: string | null;
                                     }[];
                                 } | null;
+                                /** @description connections (REST sources) loading into the table: their etl_workflow runs count as its ingest and load */
+                                connections: string[];
                                 failures: number;
                                 files: {
                                     total: number;

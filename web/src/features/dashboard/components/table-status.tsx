@@ -49,6 +49,11 @@ function TableCard({ status: t }: { status: TableStatus }) {
         <Step label="load" state={t.last_load?.state} />
         <Step label="forecast" state={t.last_forecast?.state} />
       </Group>
+      {t.connections.length > 0 && (
+        <Text size="xs" c="dimmed" mt={4}>
+          fed by {t.connections.length === 1 ? 'connection' : 'connections'} {t.connections.join(', ')}
+        </Text>
+      )}
     </Card>
   );
 }
