@@ -39,6 +39,30 @@ describeEachDatabase('Database', (fx) => {
     expect(rows.map((r) => r.v)).toEqual([1]);
   });
 
+  it('reads a result through a cursor in batches, from one snapshot, and lets other work go on between them', async () => {
+    await fx.db.exec('CREATE TABLE IF NOT EXISTS conf_cursor (v int); DELETE FROM conf_cursor;');
+    await fx.db.query('INSERT INTO conf_cursor SELECT generate_series(1, 25)');
+    const batches: number[][] = [];
+    for await (const rows of fx.db.cursor<{ v: number }>('SELECT v FROM conf_cursor WHERE v > $1 ORDER BY v', [5], 8)) {
+      batches.push(rows.map((r) => r.v));
+      // Other work between batches answers (the embedded database does not hold a transaction open)...
+      if (batches.length === 1) await fx.db.query('INSERT INTO conf_cursor VALUES (100)');
+    }
+    // ...and the cursor's result stays the one it started with.
+    expect(batches.map((b) => b.length)).toEqual([8, 8, 4]);
+    expect(batches.flat()).toEqual(Array.from({ length: 20 }, (_, i) => i + 6));
+
+    // Stopping early closes it: the next cursor and queries run as usual.
+    for await (const rows of fx.db.cursor<{ v: number }>('SELECT v FROM conf_cursor ORDER BY v', [], 2)) {
+      expect(rows).toHaveLength(2);
+      break;
+    }
+    await expect(async () => {
+      for await (const rows of fx.db.cursor('SELECT v / (v - 3) FROM conf_cursor ORDER BY v', [], 1)) void rows;
+    }).rejects.toThrow(/division by zero/);
+    expect((await fx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conf_cursor')).rows[0]!.n).toBe(26);
+  });
+
   it('keeps the metadata tables in schema sluice, found without qualification', async () => {
     const { rows } = await fx.db.query<{ schema: string }>(
       `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'users'`,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { blobCopyOutSql, blobCopySql, rowChunks } from './copy-chunks.js';
 import type { Database, Queryable, QueryResult } from './types.js';
@@ -80,6 +81,26 @@ export class PgliteDatabase implements Database {
       };
       return fn(tx);
     });
+  }
+
+  /**
+   * A cursor WITH HOLD: its result is fixed when it is declared (one
+   * statement, PGlite keeping it in its own storage), and each FETCH is a
+   * statement of its own, so other work goes on between the batches instead
+   * of waiting for a transaction that lasts as long as the reader.
+   */
+  async *cursor<R>(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<R[]> {
+    const name = `sluice_cursor_${randomBytes(8).toString('hex')}`;
+    await this.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, params);
+    try {
+      for (;;) {
+        const { rows } = await this.query<R>(`FETCH FORWARD ${Math.max(1, Math.floor(batchSize))} FROM ${name}`);
+        if (rows.length > 0) yield rows;
+        if (rows.length < batchSize) return;
+      }
+    } finally {
+      await this.#db.query(`CLOSE ${name}`).catch(() => undefined);
+    }
   }
 
   async ping(timeoutMs = 2_000): Promise<boolean> {

@@ -102,6 +102,35 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** A cursor in a read-only, repeatable-read transaction on a connection of its own, for as long as the reader reads. */
+  async *cursor<R>(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<R[]> {
+    const client = await wrapConnect(() => this.#pool.connect());
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`DECLARE sluice_cursor NO SCROLL CURSOR FOR ${sql}`, params as unknown[]);
+      for (;;) {
+        const { rows } = await client.query(`FETCH FORWARD ${Math.max(1, Math.floor(batchSize))} FROM sluice_cursor`);
+        if (rows.length > 0) yield rows as R[];
+        if (rows.length < batchSize) break;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      failed = error as Error;
+      throw error;
+    } finally {
+      // Stopped early or failed: the transaction ends with the connection (ROLLBACK, or the connection dropped).
+      if (failed === undefined) {
+        await client.query('ROLLBACK').then(
+          () => client.release(),
+          (error: Error) => client.release(error),
+        );
+      } else {
+        client.release(failed);
+      }
+    }
+  }
+
   async ping(timeoutMs = 2_000): Promise<boolean> {
     return withTimeout(this.#pool.query('SELECT 1').then(() => true), timeoutMs).catch(() => false);
   }

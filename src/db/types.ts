@@ -57,6 +57,13 @@ export interface Database extends Queryable {
    * so a query on the outer handle from inside `fn` would wait forever.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Reads the result of `sql` in batches of `batchSize` rows through a
+   * server-side cursor, from one snapshot, holding one batch at a time: for
+   * results too large to hold (an export of a table). Stopping early (a
+   * `break`, an error in the consumer) closes the cursor.
+   */
+  cursor<R = Record<string, unknown>>(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<R[]>;
   /** True when a trivial query answers within `timeoutMs` (default 2 s). Never throws. */
   ping(timeoutMs?: number): Promise<boolean>;
   /** A connection pool's use now (a server's pool; the embedded database has none). */

@@ -1,4 +1,5 @@
 import { toColumnName } from '../mapping/index.js';
+import { measureTable } from '../quality/index.js';
 import { HttpExtraction } from '../connectors/http/extract.js';
 import { registerSourceSecrets } from '../connectors/http/source-secrets.js';
 import { isAppError, UserError } from '../errors/index.js';
@@ -142,6 +143,11 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
             { name: 'the table exists', ok: received === 0 || summary !== undefined, detail: summary ? `${table}: ${summary.rowCount} rows, ${summary.rejectedCount} rejected in all` : `${table} not found` },
           ];
           for (const c of checks) (c.ok ? ctx.log.info : ctx.log.error).call(ctx.log, `${c.ok ? 'ok' : 'FAILED'}: ${c.name} (${c.detail})`);
+          if (summary && received > 0) {
+            // The quality report of this load, as uploads get one (GET /api/tables/:table/quality).
+            const { config } = await deps.connections.getForExtraction(ctx.orgId, connectionOf(ctx));
+            await deps.quality.record(ctx.orgId, await measureTable(deps.warehouse, ctx.orgId, table, { runId: ctx.runId, loaded, rejected, key: config.destination?.primaryKey ?? null }));
+          }
           if (records === 0) ctx.log.warn('the source returned no records');
           const failed = checks.filter((c) => !c.ok);
           if (failed.length > 0) {

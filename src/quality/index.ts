@@ -1,1 +1,1 @@
-export { measureTable, QualityStore, type QualityMetrics, type QualityReport } from './quality.js';
+export { measureTable, QualityMetrics, QualityReport, QualityStore } from './quality.js';

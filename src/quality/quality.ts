@@ -1,30 +1,29 @@
+import { z } from 'zod';
 import type { Database } from '../db/index.js';
 import { iso } from '../db/index.js';
 import { qualify, quoteIdent, type Warehouse } from '../stores/warehouse/index.js';
 
 /** What a load left in a table, measured right after it (the second seed's quality report). */
-export interface QualityMetrics {
-  table: string;
-  runId: string | null;
-  /** Rows in the table after the load. */
-  rows: number;
-  /** Rows this load wrote, and rows it rejected. */
-  loaded: number;
-  rejected: number;
-  /** Share of the rows this load wrote that are empty, per column (0..1). */
-  nullRate: Record<string, number>;
-  /** Key values held by more than one row (null when the table has no key). */
-  duplicateKeys: number | null;
-  primaryKey: string[] | null;
-}
+export const QualityMetrics = z.object({
+  table: z.string(),
+  runId: z.string().nullable(),
+  rows: z.number().describe('rows in the table after the load'),
+  loaded: z.number().describe('rows this load wrote'),
+  rejected: z.number().describe('rows this load rejected'),
+  nullRate: z.record(z.string(), z.number()).describe('share of the rows this load wrote that are empty, per column (0..1)'),
+  duplicateKeys: z.number().nullable().describe('key values held by more than one row (null when the table has no key)'),
+  primaryKey: z.array(z.string()).nullable(),
+});
+export type QualityMetrics = z.infer<typeof QualityMetrics>;
 
-export interface QualityReport {
-  id: number;
-  table: string;
-  runId: string | null;
-  metrics: QualityMetrics;
-  createdAt: string;
-}
+export const QualityReport = z.object({
+  id: z.number().int(),
+  table: z.string(),
+  runId: z.string().nullable(),
+  metrics: QualityMetrics,
+  createdAt: z.string(),
+});
+export type QualityReport = z.infer<typeof QualityReport>;
 
 /**
  * Measures a table after a load: counts, null rate per column of the rows
@@ -61,8 +60,12 @@ export async function measureTable(warehouse: Warehouse, orgId: string, table: s
 export class QualityStore {
   constructor(private readonly db: Database) {}
 
+  /** Keeps the report of a load; a retried check replaces the report of the same run. */
   async record(orgId: string, metrics: QualityMetrics): Promise<void> {
-    await this.db.query('INSERT INTO quality_reports (org_id, table_name, run_id, metrics) VALUES ($1, $2, $3, $4::jsonb)', [orgId, metrics.table, metrics.runId, JSON.stringify(metrics)]);
+    await this.db.transaction(async (tx) => {
+      if (metrics.runId !== null) await tx.query('DELETE FROM quality_reports WHERE org_id = $1 AND table_name = $2 AND run_id = $3', [orgId, metrics.table, metrics.runId]);
+      await tx.query('INSERT INTO quality_reports (org_id, table_name, run_id, metrics) VALUES ($1, $2, $3, $4::jsonb)', [orgId, metrics.table, metrics.runId, JSON.stringify(metrics)]);
+    });
   }
 
   async list(orgId: string, options: { table?: string | undefined; days?: number | undefined; limit?: number | undefined } = {}): Promise<QualityReport[]> {

@@ -35,8 +35,8 @@ export function typeFromCatalog(pgType: string): ColumnType | null {
 }
 
 /** ISO 8601 in UTC with milliseconds, as src/mapping writes timestamps (`…T03:04:05.000Z`). */
-const isoTimestamp = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const isoDate = (col: string): string => `to_char(${col}, 'YYYY-MM-DD')`;
+export const isoTimestamp = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const isoDate = (col: string): string => `to_char(${col}, 'YYYY-MM-DD')`;
 
 /**
  * The `USING` expression converting column `name` from `from` to the wider

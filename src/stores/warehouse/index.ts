@@ -7,6 +7,7 @@ export { createWarehouse, loadEncoded, type Warehouse, type WarehouseOptions } f
 export { CopyBytes } from './copy-bytes.js';
 export { encodeValue } from './copy-text.js';
 export {
+  ExportPart,
   LoadOptions,
   LoadRejectedRow,
   PageOptions,
@@ -21,8 +22,10 @@ export {
   type LoadResult,
   type RejectedPage,
   type RowsPage,
+  type TableExport,
   type TableDefinition,
   type WarehouseLocation,
 } from './warehouse.schema.js';
 export { PG_TYPES } from './column-types.js';
+export { csvLines } from './export.js';
 export { checkColumnName, checkTableName, MAX_TABLE_NAME_LENGTH, quoteIdent, qualify, rejectedTableName } from './identifiers.js';

@@ -27,7 +27,7 @@ export async function listTables(ctx: WarehouseContext, orgId: string): Promise<
   return listMetadata(ctx.metadata, checkOrgId(orgId));
 }
 
-async function openTable(ctx: WarehouseContext, orgId: string, table: string): Promise<{ location: WarehouseLocation; physical: PhysicalTable }> {
+export async function openTable(ctx: WarehouseContext, orgId: string, table: string): Promise<{ location: WarehouseLocation; physical: PhysicalTable }> {
   checkOrgId(orgId);
   if (!isTableName(table) || (await readMetadata(ctx.metadata, orgId, table)) === null) throw notFound('Table', String(table));
   const location = await ctx.locations.get(orgId);
@@ -104,7 +104,8 @@ export async function readRejected(ctx: WarehouseContext, orgId: string, table: 
   return location.db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const { rows } = await tx.query<RejectedRow>(
-      `SELECT raw, field, reason, run_id, source_id, row_number, rejected_at FROM ${from} ORDER BY id LIMIT $1 OFFSET $2`,
+      `SELECT raw, field, reason, run_id, source_id, row_number, rejected_at FROM ${from}
+        ORDER BY min(id) OVER (PARTITION BY source_id), row_number NULLS LAST, id LIMIT $1 OFFSET $2`,
       [options.limit, options.offset],
     );
     const { rows: count } = await tx.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${from}`);

@@ -127,6 +127,19 @@ export const RejectedEntry = z.object({
 });
 export type RejectedEntry = z.infer<typeof RejectedEntry>;
 
+/** What an export reads: the table's rows, or its rejected rows. */
+export const ExportPart = z.enum(['rows', 'rejected']);
+export type ExportPart = z.infer<typeof ExportPart>;
+
+/** A table as text cells, streamed (see export.ts). */
+export interface TableExport {
+  columns: string[];
+  /** Per column: whether it holds free text. */
+  text: boolean[];
+  /** Batches of rows, each a cell per column (null for NULL). */
+  rows: AsyncIterable<(string | null)[][]>;
+}
+
 export interface RejectedPage {
   rows: RejectedEntry[];
   total: number;

@@ -6,11 +6,13 @@ import { KeyedMutex } from './feed.js';
 import { checkOrgId } from './identifiers.js';
 import { ensureTable, loadTable, type WarehouseContext } from './load.js';
 import { Locations } from './locations.js';
+import { exportTable } from './export.js';
 import { listTables, readRejected, readRows } from './read.js';
 import type {
   CopyTarget,
   EncodedBatch,
   EnsureTableOptions,
+  ExportPart,
   LoadBatch,
   LoadOptions,
   LoadResult,
@@ -19,6 +21,7 @@ import type {
   RowsOptions,
   RowsPage,
   TableDefinition,
+  TableExport,
   TableSummary,
   WarehouseLocation,
 } from './warehouse.schema.js';
@@ -43,8 +46,10 @@ export interface Warehouse {
   listTables(orgId: string): Promise<TableSummary[]>;
   /** A page of rows; `not_found` for a table the organisation does not have. */
   rows(orgId: string, table: string, options?: RowsOptions): Promise<RowsPage>;
-  /** A page of the table's rejected rows, oldest first. */
+  /** A page of the table's rejected rows: by load, then by row number. */
   rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage>;
+  /** The whole table (or its rejected rows) as text cells, streamed; `not_found` as `rows`. */
+  export(orgId: string, table: string, part: ExportPart): Promise<TableExport>;
   /** Closes the organisations' connection pools (not the metadata database). */
   close(): Promise<void>;
 }
@@ -105,6 +110,10 @@ class PostgresWarehouse implements Warehouse {
 
   async rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage> {
     return readRejected(this.#ctx, orgId, table, options);
+  }
+
+  async export(orgId: string, table: string, part: ExportPart): Promise<TableExport> {
+    return exportTable(this.#ctx, orgId, table, part);
   }
 
   async close(): Promise<void> {

@@ -3643,6 +3643,246 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tables/{table}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quality reports of the table's loads (uploads and connection runs), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    table: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            table: string;
+                            days: number;
+                            reports: {
+                                id: number;
+                                table: string;
+                                runId: string | null;
+                                metrics: {
+                                    table: string;
+                                    runId: string | null;
+                                    /** @description rows in the table after the load */
+                                    rows: number;
+                                    /** @description rows this load wrote */
+                                    loaded: number;
+                                    /** @description rows this load rejected */
+                                    rejected: number;
+                                    /** @description share of the rows this load wrote that are empty, per column (0..1) */
+                                    nullRate: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description key values held by more than one row (null when the table has no key) */
+                                    duplicateKeys: number | null;
+                                    primaryKey: string[] | null;
+                                };
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tables/{table}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole table (or its rejected rows) as CSV, streamed
+         * @description Columns as in the table (`part=rejected`: row_number, field, reason, run_id, source_id, rejected_at, raw). A text cell starting with = + - @ gets a leading apostrophe so that spreadsheets do not run it as a formula (`escapeFormulas=false` keeps cells as they are); `bom=true` starts the file with a byte-order mark for Excel.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv";
+                    part?: "rows" | "rejected";
+                    escapeFormulas?: "0" | "1" | "true" | "false";
+                    bom?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path: {
+                    table: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV (RFC 4180) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
