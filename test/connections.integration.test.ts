@@ -70,6 +70,47 @@ describeEachDatabase('Connections API', (fx) => {
     expect(JSON.stringify(events[0]!.input)).not.toContain('good-token');
   });
 
+  it('never lets a stored secret follow the connection to another host', async () => {
+    const current = (await t.app.inject({ url: '/api/connections/crm-users', headers: bearer(acme.token) })).json();
+    // Same server, another path: the secret stays.
+    const samePlace = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/crm-users',
+      headers: bearer(acme.token),
+      payload: { apiConfig: { ...current.apiConfig, baseUrl: `${api.url}/bearer?page=1` } },
+    });
+    expect(samePlace.statusCode, samePlace.body).toBe(200);
+    // Another host (another port is another server) with the secrets sent back masked: refused, naming each secret.
+    const elsewhere = `http://127.0.0.2:${new URL(api.url).port}/bearer`;
+    const moved = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/crm-users',
+      headers: bearer(acme.token),
+      payload: { apiConfig: { ...current.apiConfig, baseUrl: elsewhere } },
+    });
+    expect(moved.statusCode).toBe(422);
+    const error = moved.json<{ error: { code: string; message: string; details: { issues: { field: string; message: string }[] } } }>().error;
+    expect(error.code).toBe('invalid_config');
+    expect(error.details.issues.map((i) => i.field).sort()).toEqual(['apiConfig.auth.token', 'apiConfig.headers.X-Api-Key']);
+    expect(error.message).toContain('a stored secret is never sent to another host');
+    // Nothing changed; with the secrets sent again the move is fine.
+    expect((await t.app.inject({ url: '/api/connections/crm-users', headers: bearer(acme.token) })).json().apiConfig.baseUrl).toBe(`${api.url}/bearer?page=1`);
+    const resent = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/crm-users',
+      headers: bearer(acme.token),
+      payload: { apiConfig: { ...current.apiConfig, baseUrl: elsewhere, auth: { type: 'bearer', token: 'good-token' }, headers: { ...current.apiConfig.headers, 'X-Api-Key': 'header-secret' } } },
+    });
+    expect(resent.statusCode, resent.body).toBe(200);
+    const back = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/connections/crm-users',
+      headers: bearer(acme.token),
+      payload: { apiConfig: { ...current.apiConfig, auth: { type: 'bearer', token: 'good-token' }, headers: { ...current.apiConfig.headers, 'X-Api-Key': 'header-secret' } } },
+    });
+    expect(back.statusCode, back.body).toBe(200);
+  });
+
   it('keeps a stored secret when a PATCH sends the mask back, and replaces it when a new one is sent', async () => {
     const get = await t.app.inject({ url: '/api/connections/crm-users', headers: bearer(acme.token) });
     const current = get.json();

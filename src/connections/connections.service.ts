@@ -38,6 +38,16 @@ const URL_POINTERS = ['apiConfig.baseUrl', 'apiConfig.auth.tokenUrl'];
  * reach the database and masked in everything this service returns, except
  * `getForExtraction`, which the extractor alone uses.
  */
+/** `scheme://host:port` of a URL, to tell whether a secret would go to another server; the text itself when it is not a URL. */
+function originOf(url: unknown): string {
+  if (typeof url !== 'string') return String(url);
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 export class ConnectionsService {
   constructor(
     private readonly db: Database,
@@ -117,12 +127,18 @@ export class ConnectionsService {
         id,
       };
       if (patch.incremental === null) delete merged.incremental;
-      // Masks in the patch mean "keep what is stored at this place".
+      // Masks in the patch mean "keep what is stored at this place" — but a stored secret never follows
+      // the connection to another host: whoever may edit a connection may not read its secrets, and
+      // pointing it elsewhere with the secret kept would hand the secret to that host.
       const missing: FieldIssue[] = [];
       for (const pointer of candidatePointers(merged)) {
         if (getAt(merged, pointer) !== SECRET_MASK) continue;
         const kept = stored[pointer];
+        const urlField = pointer === 'apiConfig.auth.clientSecret' ? 'apiConfig.auth.tokenUrl' : 'apiConfig.baseUrl';
+        const was = originOf(getAt(current, urlField));
+        const now = originOf(getAt(merged, urlField));
         if (kept === undefined) missing.push({ field: pointer, message: `send the secret itself; no value is stored for it` });
+        else if (was !== now) missing.push({ field: pointer, message: `send the secret again: ${urlField} now points at ${now}, not ${was}, and a stored secret is never sent to another host` });
         else setAt(merged, pointer, kept);
       }
       if (missing.length > 0) throw validationFailed(missing, 'invalid_config');
