@@ -92,6 +92,7 @@ export function requestAuditor(audit: AuditService): RequestAuditor {
 export const auditPlugin = fp(async (app: FastifyInstance, options: { auditor: RequestAuditor }) => {
   const { auditor } = options;
   const sent = new WeakSet<FastifyRequest>();
+  const answered = new WeakSet<FastifyRequest>();
   const closedEarly = new WeakSet<FastifyRequest>();
   app.decorateRequest('audit', null as never);
 
@@ -100,7 +101,7 @@ export const auditPlugin = fp(async (app: FastifyInstance, options: { auditor: R
     request.audit = {};
     if (reply.raw.destroyed) closedEarly.add(request);
     reply.raw.once('close', () => {
-      if (reply.raw.writableFinished) return;
+      if (reply.raw.writableFinished || answered.has(request)) return;
       closedEarly.add(request);
       if (sent.has(request)) void auditor.record(request, reply);
     });
@@ -112,5 +113,8 @@ export const auditPlugin = fp(async (app: FastifyInstance, options: { auditor: R
     return payload;
   });
 
-  app.addHook('onResponse', async (request, reply) => auditor.record(request, reply));
+  app.addHook('onResponse', async (request, reply) => {
+    answered.add(request);
+    return auditor.record(request, reply);
+  });
 });
