@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/index.js';
-import { inputIssues, jsonNestingPastLimit, MAX_JSON_DEPTH, parseJsonBody } from './input-limits.js';
+import { inputIssues, JsonDepthScanner, jsonNestingPastLimit, jsonTooDeep, MAX_JSON_DEPTH, parseJsonBody } from './input-limits.js';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const refusal = (fn: () => unknown): AppError => {
@@ -21,17 +21,24 @@ describe('the JSON depth limit', () => {
     expect(jsonNestingPastLimit('{"a":{"b":[{}]}}', 3)).toBe(11);
   });
 
-  it('refuses a body nested 100,000 deep before parsing it, so nothing recursive runs', () => {
-    const error = refusal(() => parseJsonBody(nested(100_000)));
-    expect(error.code).toBe('json_too_deep');
-    expect(error.status).toBe(400);
-    expect(error.message).toContain('64 levels');
-    expect(parseJsonBody(`{"a":${nested(MAX_JSON_DEPTH - 1)}}`)).toEqual({ a: expect.any(Array) });
+  it('follows a body chunk by chunk, escapes and UTF-8 split across chunks included', () => {
+    const text = Buffer.from(`{"k\\"[":"é💥\\\\", "deep": ${nested(MAX_JSON_DEPTH)}}`);
+    // The root object is the first level: the 64th bracket of `deep` is the 65th.
+    const at = text.indexOf('[[') + MAX_JSON_DEPTH - 1;
+    for (let cut = 1; cut < text.length; cut++) {
+      const scanner = new JsonDepthScanner();
+      const first = scanner.push(text.subarray(0, cut));
+      expect(first === -1 ? scanner.push(text.subarray(cut)) : first, `cut at ${cut}`).toBe(at);
+    }
+    const scanner = new JsonDepthScanner();
+    for (let i = 0; i < 100_000; i++) if (scanner.push('[') >= 0) return expect(i).toBe(MAX_JSON_DEPTH);
+    throw new Error('never refused');
   });
 
   it('says why a body is not JSON, and refuses an empty one', () => {
     expect(refusal(() => parseJsonBody('{"a": ')).message).toMatch(/^The request body is not valid JSON: /);
     expect(refusal(() => parseJsonBody('')).code).toBe('bad_request');
+    expect(jsonTooDeep(70)).toMatchObject({ code: 'json_too_deep', status: 400, message: 'body: the JSON is nested deeper than 64 levels (at byte 70)' });
   });
 });
 

@@ -15,42 +15,58 @@ export const MAX_JSON_DEPTH = 64;
 const MAX_ISSUES = 10;
 
 /**
- * The offset at which `text`, read as JSON, opens its (max+1)th nested array
- * or object, or -1 when it never does. A scan of the characters, not a parse:
- * nothing recursive runs on a body before it passes.
+ * Follows the nesting of a JSON text as it arrives, chunk by chunk, as bytes
+ * or characters alike: the only characters it looks at (`"` `\` `[` `]` `{`
+ * `}`) are ASCII, never part of a UTF-8 multi-byte sequence. A scan, not a
+ * parse: nothing recursive runs on a body before it passes, and a hostile one
+ * is refused at its 65th bracket, not after its last byte.
  */
-export function jsonNestingPastLimit(text: string, max = MAX_JSON_DEPTH): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > max) return i;
-    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
-      depth--;
+export class JsonDepthScanner {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #offset = 0;
+
+  constructor(private readonly max = MAX_JSON_DEPTH) {}
+
+  /** The offset in the whole text at which nesting first passes the limit, or -1 while it has not. */
+  push(chunk: Buffer | string): number {
+    const bytes = typeof chunk !== 'string';
+    for (let i = 0; i < chunk.length; i++) {
+      const c = bytes ? (chunk as Buffer)[i]! : (chunk as string).charCodeAt(i);
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === 0x5c /* \ */) this.#escaped = true;
+        else if (c === 0x22 /* " */) this.#inString = false;
+      } else if (c === 0x22) {
+        this.#inString = true;
+      } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+        if (++this.#depth > this.max) return this.#offset + i;
+      } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+        this.#depth--;
+      }
     }
+    this.#offset += chunk.length;
+    return -1;
   }
-  return -1;
 }
 
+/** The offset at which `text` nests deeper than `max`, or -1 (JsonDepthScanner on a whole text). */
+export const jsonNestingPastLimit = (text: string, max = MAX_JSON_DEPTH): number => new JsonDepthScanner(max).push(text);
+
+/** The refusal of a body nested deeper than MAX_JSON_DEPTH, at `offset`. */
+export const jsonTooDeep = (offset: number): UserError =>
+  new UserError('json_too_deep', `body: the JSON is nested deeper than ${MAX_JSON_DEPTH} levels (at byte ${offset})`, {
+    details: { issues: [{ field: 'body', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], maxDepth: MAX_JSON_DEPTH },
+  });
+
 /**
- * Parses a JSON request body: refuses nesting past MAX_JSON_DEPTH (400
- * `json_too_deep`) before parsing, and text that is not JSON (400
- * `bad_request`, with the parser's reason).
+ * Parses a JSON request body whose depth JsonDepthScanner has checked as it
+ * arrived; text that is not JSON is 400 `bad_request` with the parser's
+ * reason.
  */
 export function parseJsonBody(text: string): unknown {
   if (text.length === 0) throw new UserError('bad_request', 'The request body is empty but its Content-Type is JSON: send a JSON document, or no Content-Type');
-  const at = jsonNestingPastLimit(text);
-  if (at >= 0) {
-    throw new UserError('json_too_deep', `body: the JSON is nested deeper than ${MAX_JSON_DEPTH} levels (at character ${at})`, {
-      details: { issues: [{ field: 'body', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], maxDepth: MAX_JSON_DEPTH },
-    });
-  }
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -5,7 +5,7 @@ import { auditPlugin, type RequestAuditor } from './audit.plugin.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrorHandler } from './errors.plugin.js';
 import { inputLimitsPlugin } from './input-limits.plugin.js';
 
-/** Collects what would be audited: which requests, with which status and error code. */
+/** Collects what would be audited: which requests, with which status and error code (each call, to see that there is one per request). */
 const recorder = () => {
   const records: { url: string; status: number; errorCode: string | undefined }[] = [];
   const auditor: RequestAuditor = {
@@ -76,6 +76,32 @@ describe('the error handler', () => {
     const answer = await overSocket((app.server.address() as AddressInfo).port, 'POST /things/1 HTTP/1.1\r\nHost: x\r\nContent-Length: twelve\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'bad_request', message: expect.stringContaining('could not be read as HTTP') } });
+  });
+
+  it('refuses JSON nested too deep as it streams in, before the rest of the body has come', async () => {
+    const { records, auditor } = recorder();
+    app = await build(auditor);
+    const deep = await app.inject({ method: 'POST', url: '/things/1', headers: { 'content-type': 'application/json' }, payload: '['.repeat(100_000) + ']'.repeat(100_000) });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json().error).toMatchObject({ code: 'json_too_deep', message: 'body: the JSON is nested deeper than 64 levels (at byte 64)' });
+
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    // A megabyte announced, 100 bytes sent, and the client waits: the answer comes all the same.
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = net.connect((app!.server.address() as AddressInfo).port, '127.0.0.1', () =>
+        socket.write(`POST /things/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n${'['.repeat(100)}`),
+      );
+      socket.on('data', (d) => {
+        text += d.toString();
+        if (text.includes('}}')) socket.destroy();
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"code":"json_too_deep"');
+    expect(records.map((r) => r.errorCode)).toEqual(['json_too_deep', 'json_too_deep']);
   });
 
   it('ends, and audits, a request whose client hung up before its body was read, instead of waiting for the body forever', async () => {
