@@ -12,15 +12,16 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Services } from '../services.js';
 import { VERSION } from '../version.js';
-import { auditPlugin } from './plugins/audit.plugin.js';
+import { auditPlugin, requestAuditor } from './plugins/audit.plugin.js';
 import { authPlugin } from './plugins/auth.plugin.js';
-import { errorsPlugin } from './plugins/errors.plugin.js';
+import { clientErrorHandler, errorsPlugin, frameworkErrorHandler, MAX_PARAM_LENGTH } from './plugins/errors.plugin.js';
+import { inputLimitsPlugin } from './plugins/input-limits.plugin.js';
 import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
 import { notificationsRoutes } from './routes/notifications.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
-import { filesRoutes } from './routes/files.routes.js';
+import { filesRoutes, MAX_UPLOAD_FIELD_BYTES } from './routes/files.routes.js';
 import { airflowRoutes } from './routes/airflow.routes.js';
 import { airflowTasksRoutes } from './routes/airflow-tasks.routes.js';
 import multipart from '@fastify/multipart';
@@ -55,13 +56,17 @@ const genReqId = (req: { headers: Record<string, string | string[] | undefined> 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { services } = options;
   const { config } = services;
+  const auditor = requestAuditor(services.audit);
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     genReqId,
     trustProxy: config.http.trustProxy,
     bodyLimit: 10 * 1024 * 1024,
     // The second seed's paths end with a slash (`/api/files/`); both spellings answer.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Requests refused before routing, and requests Node cannot read, answer in the error shape too.
+    frameworkErrors: frameworkErrorHandler(auditor),
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -85,7 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(cors, { origin: config.http.corsOrigins, credentials: false });
   }
   // Uploads stream: the limits stop a client at the size allowed instead of after it sent everything.
-  await app.register(multipart, { limits: { fileSize: services.config.uploads.maxBytes, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
+  await app.register(multipart, { limits: { fileSize: services.config.uploads.maxBytes, files: 1, fields: 10, fieldSize: MAX_UPLOAD_FIELD_BYTES, parts: 12 } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -103,8 +108,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   await app.register(errorsPlugin);
+  // The audit plugin first: its hooks must see requests that authentication refuses.
+  await app.register(auditPlugin, { auditor });
+  await app.register(inputLimitsPlugin);
   await app.register(authPlugin, { services, controlSecret: options.controlSecret });
-  await app.register(auditPlugin, { services });
   await app.register(metricsPlugin, { services });
 
   await app.register(healthRoutes, { services });

@@ -1,9 +1,26 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/index.js';
-import { iso } from '../db/index.js';
+import { iso, isDataException, storableText } from '../db/index.js';
 import type { Actor } from '../auth/schemas.js';
-import { redact } from './redact.js';
+import { MORE_KEYS, redact } from './redact.js';
+
+/** The longest text an event keeps in one column (a target, an action); a path id is at most a few hundred characters. */
+const MAX_TEXT = 1000;
+
+/** A text column's value as PostgreSQL can store it. */
+const text = (value: string | null | undefined): string | null =>
+  value === null || value === undefined ? null : storableText(value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT)}… (${value.length} chars)` : value);
+
+/** The input as the trail keeps it (see `redact`); never throws, whatever the input. */
+function safeInput(input: unknown): unknown {
+  if (input === undefined) return undefined;
+  try {
+    return redact(input);
+  } catch (error) {
+    return { [MORE_KEYS]: `the input could not be copied: ${(error as Error).name}` };
+  }
+}
 
 export const AuditOutcome = z.enum(['success', 'denied', 'failed']);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
@@ -77,6 +94,7 @@ const toEvent = (r: AuditRow): AuditEvent => ({
  */
 export class AuditService {
   readonly #pending = new Set<Promise<void>>();
+  #failedWrites = 0;
 
   constructor(
     private readonly db: Queryable,
@@ -84,16 +102,27 @@ export class AuditService {
   ) {}
 
   /**
-   * Writes one event. A failure to write is logged, not thrown: the audited
-   * action already happened and its caller must still get its answer.
+   * Writes one event. Nothing in an entry can make the write fail: every
+   * text is made storable (NUL and lone surrogates escaped) and the input is
+   * a bounded, masked copy. Should the database still refuse the input, the
+   * event is written without it, saying why. A failure to write at all (the
+   * database unreachable) is logged with the whole event, at error level, and
+   * counted in `failedWrites`; it is not thrown: the audited action already
+   * happened and its caller must still get its answer.
    */
   record(entry: AuditEntry): Promise<void> {
-    const write = this.write(entry).catch((error: unknown) => {
-      this.logger.error({ err: error, action: entry.action }, 'could not write audit event');
+    const write = this.writeOrFallBack(entry).catch((error: unknown) => {
+      this.#failedWrites += 1;
+      this.logger.error({ err: error, event: { ...entry, input: safeInput(entry.input) } }, 'could not write audit event');
     });
     this.#pending.add(write);
     void write.finally(() => this.#pending.delete(write));
     return write;
+  }
+
+  /** Events that could not be written since start (each is in the log, with its content). */
+  get failedWrites(): number {
+    return this.#failedWrites;
   }
 
   /** Resolves when every event recorded so far is written (used at shutdown and in tests). */
@@ -101,23 +130,33 @@ export class AuditService {
     await Promise.all([...this.#pending]);
   }
 
-  private async write(e: AuditEntry): Promise<void> {
-    const input = e.input === undefined ? null : JSON.stringify(redact(e.input));
+  private async writeOrFallBack(entry: AuditEntry): Promise<void> {
+    const input = safeInput(entry.input);
+    try {
+      await this.write(entry, input);
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      this.logger.error({ err: error, action: entry.action, requestId: entry.requestId }, 'audit event input refused by the database; recording the event without it');
+      await this.write(entry, { [MORE_KEYS]: `the input could not be stored: ${storableText((error as Error).message).slice(0, 300)}` });
+    }
+  }
+
+  private async write(e: AuditEntry, input: unknown): Promise<void> {
     await this.db.query(
       `INSERT INTO audit_events (org_id, actor_type, actor_id, action, target, outcome, status, request_id, ip, input, error_code)
        VALUES ((SELECT id FROM orgs WHERE id = $1::text), $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)`,
       [
-        e.orgId,
-        e.actor.type,
-        e.actor.id,
-        e.action,
-        e.target ?? null,
+        text(e.orgId),
+        text(e.actor.type),
+        text(e.actor.id),
+        text(e.action),
+        text(e.target),
         e.outcome,
         e.status ?? null,
-        e.requestId ?? null,
-        e.ip ?? null,
-        input,
-        e.errorCode ?? null,
+        text(e.requestId),
+        text(e.ip),
+        input === undefined ? null : JSON.stringify(input),
+        text(e.errorCode),
       ],
     );
   }

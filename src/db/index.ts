@@ -32,5 +32,6 @@ export async function openDatabase(config: DatabaseConfig, options: { applicatio
     throw error;
   }
 }
-export { iso, isoOrNull, isUniqueViolation } from './rows.js';
+export { iso, isoOrNull, isDataException, isUniqueViolation } from './rows.js';
+export { escapeCodeUnit, storableText, unstorableText } from './text.js';
 export { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';

@@ -83,6 +83,8 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'bad_request':
     case 'invalid_config':
     case 'invalid_settings':
+    case 'json_too_deep':
+    case 'multipart_malformed':
       return 2;
     case 'unauthenticated':
     case 'invalid_credentials':
@@ -92,6 +94,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'conflict':
     case 'payload_too_large':
     case 'unsupported_media_type':
+    case 'client_closed_request':
     case 'too_many_login_attempts':
     case 'rate_limited':
     case 'source_blocked':

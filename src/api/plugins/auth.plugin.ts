@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { roleAtLeast, type Role } from '../../auth/index.js';
-import { UserError } from '../../errors/index.js';
+import { UserError, validationFailed } from '../../errors/index.js';
 import type { Services } from '../../services.js';
 
 export interface AuthPluginOptions {
@@ -41,10 +41,8 @@ function requiredRole(request: FastifyRequest): 'public' | 'control' | 'airflow'
 export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOptions) => {
   const { tokens } = options.services;
   app.decorateRequest('principal', undefined);
-  app.decorateRequest('audit', null as never);
 
   app.addHook('onRequest', async (request) => {
-    request.audit = {};
     if (!request.url.startsWith('/api/') || !request.routeOptions.url) return;
     const needed = requiredRole(request);
     if (needed === 'public') return;
@@ -84,11 +82,16 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
   app.addHook('preValidation', async (request) => {
     const principal = request.principal;
     if (!principal) return;
-    for (const source of [request.query, request.body]) {
+    for (const [where, source] of [['query', request.query], ['body', request.body]] as const) {
       if (!source || typeof source !== 'object' || Array.isArray(source)) continue;
       for (const field of ['org_id', 'client_id', 'orgId'] as const) {
         const value = (source as Record<string, unknown>)[field];
-        if (value !== undefined && value !== null && String(value) !== principal.orgId) {
+        if (value === undefined || value === null) continue;
+        // An object (`{"toString": ...}`), an array (`?org_id=a&org_id=b`) or a boolean names no organisation.
+        if (typeof value !== 'string' && typeof value !== 'number') {
+          throw validationFailed([{ field: `${where}.${field}`, message: "must be an organisation id (a string): your organisation's or none" }]);
+        }
+        if (String(value) !== principal.orgId) {
           throw new UserError('forbidden_org', `${field} ${JSON.stringify(String(value))} is not your organisation`, {
             details: { field },
           });

@@ -5,7 +5,9 @@ import { isAppError, UserError, validationFailed, type FieldIssue } from '../../
 import { FileRecord, type ReceivedUpload } from '../../files/index.js';
 import { ORG_INGEST_DAG } from '../../pipelines/index.js';
 import type { Services } from '../../services.js';
+import { storableText } from '../../db/index.js';
 import { checkColumnName, checkTableName, WriteMode } from '../../stores/warehouse/index.js';
+import { checkText } from '../input-limits.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
 
 const Uploaded = z.object({
@@ -18,14 +20,29 @@ const Uploaded = z.object({
 
 const field = (issues: FieldIssue[]) => validationFailed(issues, 'invalid_config');
 
-/** Maps @fastify/multipart's own errors to Sluice's codes. */
+/** The longest text field value an upload takes, in bytes (the multipart `fieldSize` limit, set in server.ts). */
+export const MAX_UPLOAD_FIELD_BYTES = 10_000;
+
+/**
+ * Maps what reading a multipart body can throw to Sluice's codes: the
+ * limits of @fastify/multipart, and the parser's own plain errors (no
+ * boundary, a wrong one, a malformed part, a body that ends before its
+ * closing boundary), which are the client's doing. A failure of the disk
+ * (an error with a `syscall`) or a bug stays what it is: a 500.
+ */
 function uploadError(error: unknown, maxBytes: number): unknown {
-  const code = (error as { code?: string }).code;
+  if (isAppError(error) || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return new UserError(code === 'FST_REQ_FILE_TOO_LARGE' ? 'payload_too_large' : 'bad_request', code === 'FST_REQ_FILE_TOO_LARGE' ? `the file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MiB allowed (SLUICE_MAX_UPLOAD_MB)` : 'send one file (field "file") and the fields table, write_mode, primary_key, inventory');
   }
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return new UserError('unsupported_media_type', 'send the file as multipart/form-data with the fields "file" and "table"');
-  return error;
+  if (code === 'FST_INVALID_JSON_FIELD_ERROR' || code === 'FST_PROTO_VIOLATION') {
+    return new UserError('multipart_malformed', `the multipart body cannot be read: ${error.message}`);
+  }
+  const stillOurs = typeof code === 'string' || 'syscall' in error || error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError;
+  if (stillOurs) return error;
+  return new UserError('multipart_malformed', `the multipart body cannot be read: ${error.message} (send multipart/form-data with a boundary, the fields "file" and "table", and the closing boundary)`);
 }
 
 /** Files (CONTRACT.md, Files and the org-aware pipelines): upload, list, one. */
@@ -58,12 +75,14 @@ export const filesRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
           if (part.type === 'file') {
             if (part.fieldname !== 'file' || received) {
               part.file.resume();
-              throw new UserError('bad_request', received ? 'send one file per upload' : `the file goes in the field "file", not "${part.fieldname}"`);
+              throw new UserError('bad_request', received ? 'send one file per upload' : `the file goes in the field "file", not "${storableText(part.fieldname)}"`);
             }
-            filename = part.filename || 'upload';
+            filename = part.filename ? checkText('file.filename', part.filename) : 'upload';
             received = await files.receive(part.file);
           } else {
-            fields[part.fieldname] = String(part.value);
+            const value = checkText(storableText(part.fieldname), String(part.value));
+            if (part.valueTruncated) throw field([{ field: storableText(part.fieldname), message: `longer than the ${MAX_UPLOAD_FIELD_BYTES} bytes allowed` }]);
+            fields[part.fieldname] = value;
           }
         }
         if (!received) throw field([{ field: 'file', message: 'required: the file to upload' }]);
@@ -99,8 +118,8 @@ export const filesRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       } catch (error) {
         if (received) await files.discard(received);
         const mapped = uploadError(error, maxBytes);
-        if (isAppError(mapped) && mapped.code === 'payload_too_large') {
-          // The client is still sending: answering now would leave it writing into a closed socket.
+        if (isAppError(mapped) && (mapped.code === 'payload_too_large' || mapped.code === 'multipart_malformed')) {
+          // The client may still be sending: answering now would leave it writing into a closed socket, and unread body bytes on a kept-alive one.
           reply.header('connection', 'close');
         }
         throw mapped;

@@ -48,6 +48,8 @@ export const runsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       if (wait) {
         const controller = new AbortController();
         reply.raw.once('close', () => controller.abort());
+        // A caller that hung up while the run was being started: its 'close' has already been.
+        if (reply.raw.destroyed) controller.abort();
         run = await runs.wait(p.orgId, run.runId, { timeoutMs: (request.query.timeoutSeconds ?? MAX_WAIT_SECONDS) * 1000, signal: controller.signal });
       }
       const finished = run.state === 'success' || run.state === 'failed' || run.state === 'cancelled';
