@@ -104,7 +104,13 @@ describeEachDatabase('runs and schedules API', (fixture) => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json<{ runId: string; dagId: string; state: string; run: RunView }>();
     expect(body).toMatchObject({ dagId: 'etl_workflow_wait-users', state: 'success' });
-    expect(body.run.trigger).toBe('api');
+    // A person's session: manual, as `sluice run` is; a script's API token: api.
+    expect(body.run.trigger).toBe('manual');
+    const token = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: admin(), payload: { name: 'script', role: 'editor' } });
+    expect(token.statusCode, token.body).toBe(201);
+    const scripted = await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: bearer(token.json<{ token: string }>().token), payload: { connectionId: 'wait-users' } });
+    expect(scripted.statusCode, scripted.body).toBe(202);
+    expect((await waitFor(scripted.json<{ runId: string }>().runId)).trigger).toBe('api');
 
     const logs = await t.app.inject({ method: 'GET', url: `/api/runs/${body.runId}/logs?taskId=extract`, headers: admin() });
     const lines = logs.json<{ logs: { taskId: string; message: string }[] }>().logs;

@@ -27,6 +27,10 @@ describeEachDatabase('table quality and export', (fixture) => {
     const res = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...admin(), ...body.headers }, payload: body.payload });
     expect(res.statusCode, res.body).toBe(201);
     const ingestRunId = res.json<{ dag_run_id: string }>().dag_run_id;
+    // The file's id has one name, file_id, in the upload's answer and in the files list (fileId stays for older scripts).
+    const fileId = res.json<{ file_id: string }>().file_id;
+    const listed = (await get('/api/files/')).json<{ files: { file_id: string; fileId: string }[] }>().files;
+    expect(listed.map((f) => [f.file_id, f.fileId])).toEqual([[fileId, fileId]]);
     expect((await waitForDagRun(t.app, 'enhanced_org_aware_ingest_dag', ingestRunId, t.adminToken)).state).toBe('success');
     const loads = (await get('/api/airflow/status/enhanced_mongo_to_postgres_dag/')).json<{ dag_runs: { dag_run_id: string; conf: Record<string, unknown> }[] }>().dag_runs;
     expect((await waitForDagRun(t.app, 'enhanced_mongo_to_postgres_dag', loads.find((r) => r.conf.upstream_run_id === ingestRunId)!.dag_run_id, t.adminToken)).state).toBe('success');

@@ -94,7 +94,7 @@ export const triggerRunOperation = define({
   async run(services, input, actor) {
     const orgId = input.org ?? (await services.connections.orgOf(input.connectionId));
     if (!orgId) throw notFound('Connection', input.connectionId);
-    return services.runs.execute(orgId, { connectionId: input.connectionId }, actor, 'manual');
+    return services.runs.execute(orgId, { connectionId: input.connectionId }, actor);
   },
   auditSubject: (input, output) => ({ orgId: output?.orgId ?? input.org ?? null, target: output ? `run:${output.runId}` : `connection:${input.connectionId}` }),
 });

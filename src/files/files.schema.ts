@@ -5,7 +5,8 @@ export const FileStatus = z.enum(['uploaded', 'landed', 'loaded', 'failed']);
 export type FileStatus = z.infer<typeof FileStatus>;
 
 export const FileRecord = z.object({
-  fileId: z.string(),
+  file_id: z.string().describe('the file id, named as the second seed names it (POST /api/files/ answers file_id)'),
+  fileId: z.string().describe('the same id under its earlier name, kept for existing scripts'),
   orgId: z.string(),
   userId: z.string().nullable(),
   table: z.string(),

@@ -38,6 +38,7 @@ interface FileRow {
 const n = (v: string | number | null) => (v === null ? null : Number(v));
 
 const view = (r: FileRow): FileRecord => ({
+  file_id: r.id,
   fileId: r.id,
   orgId: r.org_id,
   userId: r.user_id,

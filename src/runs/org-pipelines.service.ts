@@ -6,6 +6,7 @@ import type { FilesService } from '../files/index.js';
 import type { Orchestrator } from '../orchestrators/index.js';
 import { FORECAST_DAG, ORG_INGEST_DAG, ORG_LOAD_DAG } from '../pipelines/index.js';
 import type { Warehouse } from '../stores/warehouse/index.js';
+import { triggerOf } from './runs.service.js';
 
 const actorName = (actor: Actor) => `${actor.type}:${actor.id ?? ''}`;
 
@@ -77,7 +78,7 @@ export class OrgPipelinesService {
     return this.orchestrator.trigger({
       orgId,
       dagId: ORG_INGEST_DAG,
-      trigger: 'api',
+      trigger: triggerOf(actor),
       conf: { org_id: orgId, table: input.table, file_id: file.fileId, user_id: input.user_id ?? null, triggered_by: input.triggered_by ?? 'api' },
       createdBy: actorName(actor),
     });
@@ -90,7 +91,7 @@ export class OrgPipelinesService {
     return this.orchestrator.trigger({
       orgId,
       dagId: ORG_LOAD_DAG,
-      trigger: 'api',
+      trigger: triggerOf(actor),
       conf: { org_id: orgId, table: input.table, triggered_by: input.triggered_by ?? 'api' },
       createdBy: actorName(actor),
     });

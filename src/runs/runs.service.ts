@@ -8,6 +8,16 @@ import { ensureConnection } from './workflow-config.js';
 
 const actorName = (actor: Actor) => `${actor.type}:${actor.id ?? ''}`;
 
+/**
+ * How a run started by a caller is named: `manual` when a person started it
+ * (Run now in the web app with their session, `sluice run`, the pipeline
+ * commands), `api` when a script did (an API token). One action, one name,
+ * whichever way it arrives.
+ */
+export function triggerOf(actor: Actor): 'manual' | 'api' {
+  return actor.type === 'token' ? 'api' : 'manual';
+}
+
 /** Runs as the API and CLI see them: triggered through the orchestrator, read from the database. */
 export class RunsService {
   constructor(
@@ -17,7 +27,8 @@ export class RunsService {
   ) {}
 
   /** `POST /api/execute-run`: a run of the connection's DAG (the connection created from `workflowConfig` when absent). */
-  async execute(orgId: string, body: ExecuteRunBody, actor: Actor, trigger: 'api' | 'manual' = 'api'): Promise<RunView> {
+  async execute(orgId: string, body: ExecuteRunBody, actor: Actor): Promise<RunView> {
+    const trigger = triggerOf(actor);
     const { connectionId } = await ensureConnection(this.connections, orgId, body, actor);
     return this.orchestrator.trigger({ orgId, dagId: etlWorkflowDagId(connectionId), trigger, conf: body.conf ?? {}, createdBy: actorName(actor) });
   }
