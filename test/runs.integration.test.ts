@@ -60,6 +60,8 @@ describeEachDatabase('runs and schedules API', (fixture) => {
     expect(schedule.nextRuns).toHaveLength(5);
     expect(schedule.nextRuns.every((iso) => iso.endsWith('T09:00:00.000Z'))).toBe(true);
     expect(schedule.description).toMatch(/09:00/);
+    // It has not fired yet.
+    expect(schedule.lastFireAt).toBeNull();
     // The workflowConfig created the connection.
     const conn = await t.app.inject({ method: 'GET', url: '/api/connections/test-connection', headers: admin() });
     expect(conn.statusCode).toBe(200);
@@ -77,6 +79,9 @@ describeEachDatabase('runs and schedules API', (fixture) => {
     });
     expect(await scheduler.tick()).toBe(1);
     expect(await scheduler.tick()).toBe(0);
+    // Now it has: lastFireAt is the fire time of its run.
+    const fired = (await t.app.inject({ method: 'GET', url: `/api/scheduler/${schedule.scheduleId}`, headers: admin() })).json<Schedule>();
+    expect(fired.lastFireAt).toBe(fireAt.toISOString());
 
     const list = await t.app.inject({ method: 'GET', url: '/api/runs?connectionId=test-connection', headers: admin() });
     const runs = list.json<{ runs: RunView[] }>().runs;
@@ -242,9 +247,18 @@ describeEachDatabase('runs and schedules API', (fixture) => {
     expect((await t.app.inject({ method: 'GET', url: `/api/scheduler/${created.scheduleId}`, headers: admin() })).statusCode).toBe(404);
   });
 
-  it('refuses a second schedule for one connection (409)', async () => {
-    const again = await t.app.inject({ method: 'POST', url: '/api/scheduler', headers: admin(), payload: { connectionId: 'test-connection', cronExpression: '0 10 * * *' } });
-    expect(again.statusCode).toBe(409);
+  it("changes a connection's schedule when the first seed's payload is sent again (200), keeping one schedule", async () => {
+    const before = (await t.app.inject({ method: 'GET', url: '/api/scheduler', headers: admin() })).json<{ schedules: Schedule[] }>().schedules;
+    const current = before.find((x) => x.connectionId === 'test-connection')!;
+    const again = await t.app.inject({ method: 'POST', url: '/api/scheduler', headers: admin(), payload: { ...scheduleBody('test-connection'), cronExpression: '0 10 * * *', timezone: 'Europe/Paris' } });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<Schedule>()).toMatchObject({ scheduleId: current.scheduleId, cronExpression: '0 10 * * *', timezone: 'Europe/Paris', dagId: 'etl_workflow_test-connection' });
+    const after = (await t.app.inject({ method: 'GET', url: '/api/scheduler', headers: admin() })).json<{ schedules: Schedule[] }>().schedules;
+    expect(after.filter((x) => x.connectionId === 'test-connection')).toHaveLength(1);
+    // A bad expression changes nothing.
+    const bad = await t.app.inject({ method: 'POST', url: '/api/scheduler', headers: admin(), payload: { connectionId: 'test-connection', cronExpression: '61 * * * *' } });
+    expect(bad.statusCode).toBe(422);
+    expect((await t.app.inject({ method: 'GET', url: `/api/scheduler/${current.scheduleId}`, headers: admin() })).json<Schedule>().cronExpression).toBe('0 10 * * *');
   });
 
   it('sends the run notification to a webhook, signed', async () => {

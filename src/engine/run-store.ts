@@ -662,6 +662,16 @@ export class RunStore {
     return rows.map((r, i) => ({ connectionId: r.connection_id!, latest: views[i]!, failures: r.failures }));
   }
 
+  /** The fire time of each schedule's latest run (schedules that never fired are absent). */
+  async lastFireTimes(orgId: string, scheduleIds: readonly string[]): Promise<Map<string, string>> {
+    if (scheduleIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ schedule_id: string; fire_at: Date }>(
+      'SELECT schedule_id, max(fire_at) AS fire_at FROM runs WHERE org_id = $1 AND schedule_id = ANY($2::text[]) AND fire_at IS NOT NULL GROUP BY schedule_id',
+      [orgId, scheduleIds],
+    );
+    return new Map(rows.map((r) => [r.schedule_id, iso(r.fire_at)]));
+  }
+
   /** Runs as the API shows them, their task instances read in one query for all of them. */
   async #withTasks(rows: readonly RunRow[]): Promise<RunView[]> {
     if (rows.length === 0) return [];

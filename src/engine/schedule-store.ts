@@ -19,7 +19,8 @@ export interface ScheduleView {
   missedRunWindowSeconds: number;
   maxActiveRuns: number;
   orchestrator: 'builtin' | 'airflow';
-  lastFireAt: string;
+  /** The last fire time the scheduler handled (a run created, or one skipped by policy; the creation time at first). */
+  handledUntil: string;
   nextFireAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -59,7 +60,7 @@ export const scheduleView = (r: ScheduleRow): ScheduleView => ({
   missedRunWindowSeconds: r.missed_run_window_seconds,
   maxActiveRuns: r.max_active_runs,
   orchestrator: r.orchestrator,
-  lastFireAt: iso(r.last_fire_at),
+  handledUntil: iso(r.last_fire_at),
   nextFireAt: isoOrNull(r.next_fire_at),
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),

@@ -100,7 +100,7 @@ export const Schedule = z.object({
   missedRunWindowSeconds: z.number().int(),
   maxActiveRuns: z.number().int(),
   orchestrator: z.enum(['builtin', 'airflow']),
-  lastFireAt: z.string(),
+  lastFireAt: z.string().nullable().describe('When the schedule last fired: the fire time of its latest run; null until it fires'),
   nextFireAt: z.string().nullable(),
   nextRuns: z.array(z.string()).describe('The next five fire times (ISO, UTC)'),
   createdAt: z.string(),

@@ -23,11 +23,22 @@ export class SchedulesService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** `POST /api/scheduler` with the first seed's payload. */
-  async create(orgId: string, body: ScheduleBody, actor: Actor): Promise<Schedule> {
+  /**
+   * `POST /api/scheduler` with the first seed's payload. The seed's scripts
+   * send it again for a connection that has its schedule already: that
+   * changes the schedule to what the payload says (`created: false`) rather
+   * than failing, as PATCH would.
+   */
+  async create(orgId: string, body: ScheduleBody, actor: Actor): Promise<{ schedule: Schedule; created: boolean }> {
     // The schedule is checked before a connection is created from workflowConfig: a bad CRON leaves nothing behind.
     const resolved = resolveSchedule({ scheduleType: body.scheduleType, cronExpression: body.cronExpression, timezone: body.timezone });
     const { connectionId } = await ensureConnection(this.connections, orgId, body, actor);
+    const existing = await this.engine.schedules.findByConnection(orgId, connectionId);
+    if (existing) {
+      const { connectionId: _c, workflowConfig: _w, ...changes } = body;
+      const patch = Object.fromEntries(Object.entries({ ...changes, scheduleType: resolved.scheduleType, cronExpression: resolved.cronExpression, timezone: resolved.timezone }).filter(([, v]) => v !== undefined));
+      return { schedule: await this.update(orgId, existing.scheduleId, patch as SchedulePatch), created: false };
+    }
     const now = this.now();
     const paused = body.paused ?? false;
     const view = await this.engine.schedules.create(
@@ -50,11 +61,11 @@ export class SchedulesService {
       now,
     );
     await this.orchestrator.scheduleSaved(view);
-    return this.present(view);
+    return { schedule: await this.present(view), created: true };
   }
 
   async list(orgId: string): Promise<Schedule[]> {
-    return (await this.engine.schedules.list(orgId)).map((s) => this.present(s));
+    return this.presentAll(orgId, await this.engine.schedules.list(orgId));
   }
 
   async get(orgId: string, id: string): Promise<Schedule> {
@@ -100,13 +111,20 @@ export class SchedulesService {
     return this.present(view);
   }
 
-  present(view: ScheduleView): Schedule {
+  async present(view: ScheduleView): Promise<Schedule> {
+    return (await this.presentAll(view.orgId, [view]))[0]!;
+  }
+
+  /** Schedules as the API answers them: `lastFireAt` is the fire time of the latest run a schedule made (null until it fires). */
+  private async presentAll(orgId: string, views: readonly ScheduleView[]): Promise<Schedule[]> {
     const now = this.now();
-    return {
+    const fired = await this.engine.runs.lastFireTimes(orgId, views.map((v) => v.scheduleId));
+    return views.map(({ handledUntil: _handled, ...view }) => ({
       ...view,
       scheduleType: ScheduleType.parse(view.scheduleType),
       description: describeCron(view.cronExpression),
+      lastFireAt: fired.get(view.scheduleId) ?? null,
       nextRuns: nextFireTimes(view.cronExpression, view.timezone, now, NEXT_RUNS).map((d) => d.toISOString()),
-    };
+    }));
   }
 }

@@ -18,16 +18,17 @@ export const schedulerRoutes: FastifyPluginAsyncZod<{ services: Services }> = as
         summary: 'Schedule a connection',
         description:
           'The first seed\'s payload: `connectionId`, `scheduleType` (hourly, daily, weekly, monthly, custom), `cronExpression`, `timezone` (IANA, default UTC) and, ' +
-          'for a connection that does not exist yet, its `workflowConfig`. A preset type without an expression uses the preset; an expression wins over the type.',
+          'for a connection that does not exist yet, its `workflowConfig`. A preset type without an expression uses the preset; an expression wins over the type. ' +
+          'Sent again for a connection that has a schedule, it changes that schedule to what the payload says and answers 200 (the first time 201).',
         body: ScheduleBody,
-        response: { 201: Schedule, ...authErrors, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
+        response: { 200: Schedule, 201: Schedule, ...authErrors, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
       },
     },
     async (request, reply) => {
       const p = request.principal!;
-      const created = await schedules.create(p.orgId, request.body, p.actor);
-      request.audit.target = `schedule:${created.scheduleId}`;
-      return reply.status(201).send(created);
+      const { schedule, created } = await schedules.create(p.orgId, request.body, p.actor);
+      request.audit.target = `schedule:${schedule.scheduleId}`;
+      return reply.status(created ? 201 : 200).send(schedule);
     },
   );
 

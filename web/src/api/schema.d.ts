@@ -5587,7 +5587,8 @@ export interface paths {
                                 maxActiveRuns: number;
                                 /** @enum {string} */
                                 orchestrator: "builtin" | "airflow";
-                                lastFireAt: string;
+                                /** @description When the schedule last fired: the fire time of its latest run; null until it fires */
+                                lastFireAt: string | null;
                                 nextFireAt: string | null;
                                 /** @description The next five fire times (ISO, UTC) */
                                 nextRuns: string[];
@@ -5650,7 +5651,7 @@ export interface paths {
         put?: never;
         /**
          * Schedule a connection
-         * @description The first seed's payload: `connectionId`, `scheduleType` (hourly, daily, weekly, monthly, custom), `cronExpression`, `timezone` (IANA, default UTC) and, for a connection that does not exist yet, its `workflowConfig`. A preset type without an expression uses the preset; an expression wins over the type.
+         * @description The first seed's payload: `connectionId`, `scheduleType` (hourly, daily, weekly, monthly, custom), `cronExpression`, `timezone` (IANA, default UTC) and, for a connection that does not exist yet, its `workflowConfig`. A preset type without an expression uses the preset; an expression wins over the type. Sent again for a connection that has a schedule, it changes that schedule to what the payload says and answers 200 (the first time 201).
          */
         post: {
             parameters: {
@@ -5695,6 +5696,42 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            scheduleId: string;
+                            orgId: string;
+                            connectionId: string;
+                            dagId: string;
+                            /** @enum {string} */
+                            scheduleType: "hourly" | "daily" | "weekly" | "monthly" | "custom";
+                            cronExpression: string;
+                            timezone: string;
+                            /** @description The CRON expression in plain English */
+                            description: string;
+                            paused: boolean;
+                            /** @enum {string} */
+                            overlapPolicy: "skip" | "queue";
+                            /** @enum {string} */
+                            missedRunPolicy: "none" | "latest" | "all";
+                            missedRunWindowSeconds: number;
+                            maxActiveRuns: number;
+                            /** @enum {string} */
+                            orchestrator: "builtin" | "airflow";
+                            /** @description When the schedule last fired: the fire time of its latest run; null until it fires */
+                            lastFireAt: string | null;
+                            nextFireAt: string | null;
+                            /** @description The next five fire times (ISO, UTC) */
+                            nextRuns: string[];
+                            createdAt: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -5720,7 +5757,8 @@ export interface paths {
                             maxActiveRuns: number;
                             /** @enum {string} */
                             orchestrator: "builtin" | "airflow";
-                            lastFireAt: string;
+                            /** @description When the schedule last fired: the fire time of its latest run; null until it fires */
+                            lastFireAt: string | null;
                             nextFireAt: string | null;
                             /** @description The next five fire times (ISO, UTC) */
                             nextRuns: string[];
@@ -5878,7 +5916,8 @@ export interface paths {
                             maxActiveRuns: number;
                             /** @enum {string} */
                             orchestrator: "builtin" | "airflow";
-                            lastFireAt: string;
+                            /** @description When the schedule last fired: the fire time of its latest run; null until it fires */
+                            lastFireAt: string | null;
                             nextFireAt: string | null;
                             /** @description The next five fire times (ISO, UTC) */
                             nextRuns: string[];
@@ -6098,7 +6137,8 @@ export interface paths {
                             maxActiveRuns: number;
                             /** @enum {string} */
                             orchestrator: "builtin" | "airflow";
-                            lastFireAt: string;
+                            /** @description When the schedule last fired: the fire time of its latest run; null until it fires */
+                            lastFireAt: string | null;
                             nextFireAt: string | null;
                             /** @description The next five fire times (ISO, UTC) */
                             nextRuns: string[];
@@ -6219,6 +6259,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             files: {
+                                /** @description the file id, named as the second seed names it (POST /api/files/ answers file_id) */
+                                file_id: string;
+                                /** @description the same id under its earlier name, kept for existing scripts */
                                 fileId: string;
                                 orgId: string;
                                 userId: string | null;
@@ -6340,6 +6383,9 @@ export interface paths {
                             /** @description The same bytes were already uploaded for this table: the earlier file is ingested again (nothing is duplicated) */
                             duplicate: boolean;
                             file: {
+                                /** @description the file id, named as the second seed names it (POST /api/files/ answers file_id) */
+                                file_id: string;
+                                /** @description the same id under its earlier name, kept for existing scripts */
                                 fileId: string;
                                 orgId: string;
                                 userId: string | null;
@@ -6529,6 +6575,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description the file id, named as the second seed names it (POST /api/files/ answers file_id) */
+                            file_id: string;
+                            /** @description the same id under its earlier name, kept for existing scripts */
                             fileId: string;
                             orgId: string;
                             userId: string | null;
