@@ -70,6 +70,26 @@ describeEachDatabase('Connections API', (fx) => {
     expect(JSON.stringify(events[0]!.input)).not.toContain('good-token');
   });
 
+  it('previews an unsaved connection without a name, proposing column types a few stray values do not spoil', async () => {
+    const res = await post('/api/connections/preview', { apiConfig: { baseUrl: `${api.url}/stray` } });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<PreviewBody>();
+    expect(body.records).toHaveLength(50);
+    expect(body.schema.map((c) => [c.name, c.type])).toEqual([
+      ['id', 'integer'],
+      ['sold', 'integer'],
+      ['on', 'date'],
+    ]);
+    // With the proposed mapping saved, the stray record is what gets rejected, with its reason.
+    const mapped = await post('/api/connections/preview', {
+      apiConfig: { baseUrl: `${api.url}/stray` },
+      fieldMappings: body.schema.map((c) => ({ source: `$.${c.name}`, target: c.name, type: c.type })),
+    });
+    const rejected = mapped.json<PreviewBody>().rejected;
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ field: 'id', reason: '"eleven" is not an integer' });
+  });
+
   it('never lets a stored secret follow the connection to another host', async () => {
     const current = (await t.app.inject({ url: '/api/connections/crm-users', headers: bearer(acme.token) })).json();
     // Same server, another path: the secret stays.

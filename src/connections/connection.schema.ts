@@ -38,6 +38,9 @@ export const ConnectionInput = z.object({
 export type ConnectionInput = z.input<typeof ConnectionInput>;
 export type ConnectionConfig = z.infer<typeof ConnectionInput>;
 
+/** What a preview of an unsaved connection reads: the connection, its name optional (it plays no part in a preview). */
+export const PreviewInput = ConnectionInput.extend({ name: z.string().trim().max(200).optional() });
+
 /** A saved connection as the API returns it: secrets replaced by the mask. */
 export const Connection = ConnectionInput.extend({
   id: ConnectionId,

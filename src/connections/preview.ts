@@ -1,7 +1,7 @@
 import { HttpExtraction, type RequestLogEntry } from '../connectors/http/extract.js';
 import type { StopReason } from '../connectors/http/paginators/index.js';
 import type { HttpClient } from '../connectors/http/transport/index.js';
-import { createMapper, type RejectedRecord, type SchemaColumn } from '../mapping/index.js';
+import { createMapper, RecordProfiles, type RejectedRecord, type SchemaColumn } from '../mapping/index.js';
 import { SecretMasker } from '../secrets/index.js';
 import type { ConnectionConfig } from './connection.schema.js';
 import type { ConnectionState } from './connections.service.js';
@@ -59,19 +59,25 @@ async function preview(
   const raw: unknown[] = [];
   const records: Record<string, unknown>[] = [];
   const rejected: RejectedRecord[] = [];
+  // Auto mode proposes the columns a mapping should have: typed as nearly all values agree (one "eleven"
+  // among fifty ids keeps `id` an integer), as uploads are; the mapping saved from it rejects the strays.
+  const profiles = mapper.mode === 'auto' ? new RecordProfiles() : undefined;
   for await (const batch of extraction.batches()) {
     for (const record of batch) {
       if (raw.length >= PREVIEW_RECORDS) break;
       raw.push(record);
       const mapped = mapper.map(record);
-      if (mapped.ok) records.push(mapped.row);
-      else if (rejected.length < PREVIEW_REJECTED) rejected.push(mapped.rejected);
+      if (mapped.ok) {
+        records.push(mapped.row);
+        profiles?.observe(record as Record<string, unknown>, false);
+      } else if (rejected.length < PREVIEW_REJECTED) rejected.push(mapped.rejected);
     }
   }
+  const tolerant = new Map(profiles?.mappings().map((m) => [m.target, m.type]) ?? []);
   return {
     records,
     raw,
-    schema: mapper.columns(),
+    schema: mapper.columns().map((c) => ({ ...c, type: tolerant.get(c.name) ?? c.type })),
     requests: extraction.requests,
     rejected,
     stopReason: extraction.stopReason ?? null,

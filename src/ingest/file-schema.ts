@@ -1,8 +1,8 @@
 import { readFile, type FileFormat, type FileSource, type ReadFileOptions } from '../connectors/file/index.js';
 import type { FieldMappingInput } from '../mapping/index.js';
-import { RecordProfiles } from './tolerant-schema.js';
+import { RecordProfiles } from '../mapping/index.js';
 
-export { pathFor } from './tolerant-schema.js';
+export { pathFor } from '../mapping/index.js';
 
 /** Rows an upload's column types are inferred from, before its rows are loaded. */
 export const FILE_SAMPLE_ROWS = 20_000;
@@ -10,7 +10,7 @@ export const FILE_SAMPLE_ROWS = 20_000;
 /**
  * The columns of an uploaded file, from its first `rows` rows: each field
  * named as a column, typed by what nearly all its values agree on
- * (tolerant-schema.ts). Rows further down whose values do not fit are
+ * (src/mapping/tolerant-schema.ts). Rows further down whose values do not fit are
  * rejected with their reason when the file is loaded, as the preview's
  * sampling would have them.
  */

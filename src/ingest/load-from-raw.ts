@@ -1,6 +1,6 @@
 import { UserError } from '../errors/index.js';
 import { createMapper, keyPathsOf, type FieldMappingInput, type Mapper, type SchemaColumn } from '../mapping/index.js';
-import { RecordProfiles } from './tolerant-schema.js';
+import { RecordProfiles } from '../mapping/index.js';
 import { unwrapRejection } from './raw-rejection.js';
 import type { RawSource, RawStore } from '../stores/raw/index.js';
 import type { Warehouse, WriteMode } from '../stores/warehouse/index.js';
@@ -101,7 +101,7 @@ export async function loadFromRaw(raw: RawStore, warehouse: Warehouse, options: 
 
 /**
  * Columns of file records: each key named as a column, its type the one
- * nearly all its values agree on (see tolerant-schema.ts); the few values
+ * nearly all its values agree on (see src/mapping/tolerant-schema.ts); the few values
  * that disagree are rejected with their reason when the rows are mapped.
  */
 async function inferTextMappings(batches: AsyncIterable<SourceBatch>): Promise<{ mappings: FieldMappingInput[]; notes: string[] }> {

@@ -9,3 +9,4 @@ export { inferType, widenType, SchemaInferrer, type InferOptions } from './infer
 export { toColumnName, uniqueColumnNames, ColumnNamer, renamedSystemColumns } from './column-name.js';
 export { createMapper, MAX_AUTO_COLUMNS, type Mapper, type MapResult } from './mapper.js';
 export { keyPathsOf } from './key-paths.js';
+export { ColumnProfile, OUTLIER_SHARE, pathFor, RecordProfiles } from './tolerant-schema.js';

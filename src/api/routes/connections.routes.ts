@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, previewConnection } from '../../connections/index.js';
+import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, PreviewInput, previewConnection } from '../../connections/index.js';
 import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
 import type { Services } from '../../services.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
@@ -54,12 +54,12 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       schema: {
         tags: ['connections'],
         summary: 'Preview an unsaved connection: read its first records and map them, writing nothing',
-        body: ConnectionInput,
+        body: PreviewInput,
         response: { 200: Preview, ...sourceErrors },
       },
     },
     async (request, reply) => {
-      const config = connections.parse(request.body);
+      const config = connections.parse({ ...request.body, name: request.body.name || 'preview' });
       return previewConnection(config, { lastRunAt: undefined, cursor: undefined }, services.sources.client, { signal: abortOnClose(reply.raw) });
     },
   );

@@ -2156,7 +2156,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         id?: string;
-                        name: string;
+                        name?: string;
                         description?: string;
                         apiConfig: {
                             baseUrl: string;

@@ -1,4 +1,6 @@
-import { ColumnNamer, inferType, widenType, type ColumnType, type FieldMappingInput } from '../mapping/index.js';
+import { ColumnNamer } from './column-name.js';
+import { inferType, widenType } from './infer.js';
+import type { ColumnType, FieldMappingInput } from './mapping.schema.js';
 
 /**
  * Column types for uploaded files that a few bad values cannot spoil.
