@@ -33,5 +33,5 @@ export async function openDatabase(config: DatabaseConfig, options: { applicatio
   }
 }
 export { iso, isoOrNull, isDataException, isUniqueViolation } from './rows.js';
-export { escapeCodeUnit, storableText, unstorableText } from './text.js';
+export { escapeCodeUnit, storableJson, storableText, unstorableText } from './text.js';
 export { int4ArrayBinary, int4ArrayOf, int4Of, int8Of, parseCopyBinary, sqlLiteral, timestamptzOf } from './copy-binary.js';

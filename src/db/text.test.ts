@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storableText, unstorableText } from './text.js';
+import { storableJson, storableText, unstorableText } from './text.js';
 
 describe('what PostgreSQL cannot store', () => {
   it('finds NUL and lone surrogates, and says where', () => {
@@ -18,5 +18,14 @@ describe('what PostgreSQL cannot store', () => {
     expect(storableText('x\ud83dy')).toBe('x\\ud83dy');
     expect(storableText('same')).toBe('same');
     expect(unstorableText(storableText('\u0000\ud800\udfff\udc00'))).toBeUndefined();
+  });
+
+  it('writes JSON jsonb accepts, keeping NUL and lone surrogates in strings and keys visible', () => {
+    const value = { 'k\u0000': ['a\u0000b', 'x\ud800', '\\u0000 already text', 'pair 💥', '\\\u0000'], n: 1 };
+    const json = storableJson(value)!;
+    expect(json).not.toMatch(/(?<!\\)(?:\\\\)*\\u(0000|d[89a-f])/i);
+    expect(JSON.parse(json)).toEqual({ 'k\\u0000': ['a\\u0000b', 'x\\ud800', '\\u0000 already text', 'pair 💥', '\\\\u0000'], n: 1 });
+    expect(storableJson({ plain: 'text' })).toBe('{"plain":"text"}');
+    expect(storableJson(undefined)).toBeUndefined();
   });
 });

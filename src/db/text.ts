@@ -35,3 +35,19 @@ export function unstorableText(s: string): string | undefined {
 export function storableText(s: string): string {
   return UNSTORABLE.test(s) ? s.replace(UNSTORABLE_ALL, escapeCodeUnit) : s;
 }
+
+// A JSON escape of NUL or of a surrogate, preceded by an even number of backslashes (so the escape is one).
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})/g;
+
+/**
+ * JSON text `jsonb` accepts for any value: JSON.stringify, with each NUL and
+ * lone surrogate in a string or key kept as the visible six characters of
+ * its escape (as storableText does for text). JSON.stringify writes a
+ * surrogate as an escape only when it is lone, so every such escape here is
+ * one `jsonb` would refuse. Returns undefined for undefined.
+ */
+export function storableJson(value: unknown): string | undefined {
+  const json = JSON.stringify(value);
+  if (json === undefined || !json.includes('\\u')) return json;
+  return json.replace(UNSTORABLE_ESCAPE, (_all, backslashes: string, unit: string) => `${backslashes}\\\\u${unit.toLowerCase()}`);
+}

@@ -277,6 +277,51 @@ describeEachDatabase('engine', (fixture) => {
     await store.cancel('eng-a', active.runId);
   });
 
+  it('stores outputs, logs, errors and conf holding NUL or lone surrogates, escaped, and the run goes on', async () => {
+    behave.set('a', async (ctx) => {
+      ctx.log.info('a line with a NUL \u0000 and a lone \ud800', { ['k\u0000']: 'v\udc00' });
+      ctx.progress({ message: 'x\u0000' });
+      return { ['field\u0000name']: ['value\u0000', 'half \ud83d'] };
+    });
+    behave.set('b', async (ctx) => {
+      if (ctx.attempt === 1) throw new Error('the source said \u0000 and \ud800');
+    });
+    engine = new Engine(options());
+    engine.start();
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual', conf: { ['c\u0000']: '\ud800' } });
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
+    expect(done.state, JSON.stringify(done.tasks)).toBe('success');
+    expect(done.conf).toEqual({ 'c\\u0000': '\\ud800' });
+    expect(done.tasks.find((t) => t.taskId === 'a')!.output).toEqual({ 'field\\u0000name': ['value\\u0000', 'half \\ud83d'] });
+    const logs = await engine.runs.logs('eng-a', run.runId, {});
+    expect(logs.find((l) => l.taskId === 'a' && l.message.startsWith('a line'))).toMatchObject({ message: 'a line with a NUL \\u0000 and a lone \\ud800', data: { 'k\\u0000': 'v\\udc00' } });
+    expect(logs.find((l) => l.taskId === 'b' && l.level === 'error')?.message).toBe('the source said \\u0000 and \\ud800');
+  });
+
+  it('fails an attempt whose result the database refuses, at once, instead of leaving it running until its lease ends', async () => {
+    // A result refused as a data exception (class 22), whatever the cause: a trigger stands in for one.
+    await fixture.db.exec(`
+      CREATE OR REPLACE FUNCTION refuse_marked_output() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.output ? 'refuse_me' THEN RAISE EXCEPTION 'value refused' USING ERRCODE = 'data_exception'; END IF;
+        RETURN NEW;
+      END $$;
+      DROP TRIGGER IF EXISTS refuse_marked_output ON task_instances;
+      CREATE TRIGGER refuse_marked_output BEFORE UPDATE ON task_instances FOR EACH ROW EXECUTE FUNCTION refuse_marked_output();`);
+    try {
+      behave.set('a', async () => ({ refuse_me: true }));
+      engine = new Engine(options({ leaseSeconds: 600 }));
+      engine.start();
+      const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });
+      const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 15_000 });
+      expect(done.state).toBe('failed');
+      expect(done.tasks.find((t) => t.taskId === 'a')).toMatchObject({ state: 'failed', tryNumber: 1, errorCode: 'internal' });
+      expect(done.tasks.find((t) => t.taskId === 'a')!.error).toMatch(/^the task ended, but its result could not be stored: value refused/);
+    } finally {
+      await fixture.db.exec('DROP TRIGGER IF EXISTS refuse_marked_output ON task_instances');
+    }
+  });
+
   it("never shows or touches another organisation's run", async () => {
     engine = new Engine(options());
     const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_chain', trigger: 'manual' });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../db/index.js';
-import { iso, isoOrNull } from '../db/index.js';
+import { iso, isoOrNull, storableJson, storableText } from '../db/index.js';
 import { UserError, notFound } from '../errors/index.js';
 import type { PipelineDefinition, RunState, TaskState, TriggerKind, TriggerRule } from './model.js';
 import { retryPolicy } from './retry-policy.js';
@@ -258,7 +258,7 @@ export class RunStore {
           input.connectionId ?? null,
           input.scheduleId ?? null,
           input.trigger,
-          JSON.stringify(input.conf ?? {}),
+          storableJson(input.conf ?? {}),
           input.fireAt ?? null,
           input.maxActiveRuns ?? 1,
           input.createdBy ?? null,
@@ -434,15 +434,15 @@ export class RunStore {
           outcome.kind === 'success' ? (outcome.rowsIn ?? null) : null,
           outcome.kind === 'success' ? (outcome.rowsOut ?? null) : null,
           outcome.kind === 'success' ? (outcome.rowsRejected ?? null) : null,
-          outcome.kind === 'success' && outcome.output ? JSON.stringify(outcome.output) : null,
-          outcome.kind === 'success' ? null : outcome.error,
+          outcome.kind === 'success' && outcome.output ? storableJson(outcome.output) : null,
+          outcome.kind === 'success' ? null : storableText(outcome.error),
           outcome.kind === 'failure' ? outcome.errorCode : null,
         ],
       );
       if (rowCount === 0) return null;
       await tx.query(
         'UPDATE task_attempts SET state = $4, ended_at = now(), error = $5 WHERE run_id = $1 AND task_id = $2 AND try_number = $3',
-        [claim.runId, claim.taskId, claim.tryNumber, state === 'up_for_retry' ? 'failed' : state, outcome.kind === 'success' ? null : outcome.error],
+        [claim.runId, claim.taskId, claim.tryNumber, state === 'up_for_retry' ? 'failed' : state, outcome.kind === 'success' ? null : storableText(outcome.error)],
       );
       const runState = await advanceRun(tx, claim.runId);
       return { runState, taskState: state };
@@ -742,7 +742,7 @@ export class RunStore {
   async saveProgress(workerId: string, claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber'>, progress: Record<string, unknown>): Promise<void> {
     await this.db.query(
       "UPDATE task_instances SET progress = $5::jsonb WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'",
-      [claim.runId, claim.taskId, claim.tryNumber, workerId, JSON.stringify(progress)],
+      [claim.runId, claim.taskId, claim.tryNumber, workerId, storableJson(progress)],
     );
   }
 
@@ -788,8 +788,8 @@ export class RunStore {
         lines.map((l) => l.tryNumber),
         lines.map((l) => l.orgId),
         lines.map((l) => l.level),
-        lines.map((l) => l.message),
-        lines.map((l) => (l.data === undefined ? null : JSON.stringify(l.data))),
+        lines.map((l) => storableText(l.message)),
+        lines.map((l) => (l.data === undefined ? null : storableJson(l.data))),
         lines.map((l) => l.at),
       ],
     );

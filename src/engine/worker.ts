@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { isDataException } from '../db/index.js';
 import { isAppError } from '../errors/index.js';
 import { maskingLogger, type Logger } from '../logger.js';
 import { SecretMasker } from '../secrets/index.js';
@@ -317,12 +318,27 @@ export class WorkerPool extends EventEmitter {
 
   /** Records the outcome, retrying a few times: a database blip must not leave the attempt running until its lease ends. */
   async #report(claim: ClaimedAttempt, outcome: AttemptOutcome, logger: Logger) {
+    let refused = false;
     for (let i = 0; ; i++) {
       try {
         const result = await this.#o.store.completeAttempt(this.id, claim, outcome);
         if (!result) logger.warn('attempt result dropped: its lease was lost and another worker failed it');
         return result;
       } catch (error) {
+        // A result the database refuses (a value it cannot store) would be refused again on every try and
+        // leave the task running until its lease ran out: record the attempt as failed, saying why.
+        if (isDataException(error) && !refused) {
+          refused = true;
+          logger.error({ err: error }, 'the database refused the result of an attempt; recording it as failed');
+          outcome = {
+            kind: 'failure',
+            error: `the task ended, but its result could not be stored: ${(error as Error).message}`,
+            errorCode: 'internal',
+            retryable: false,
+            retryDelayMs: 0,
+          };
+          continue;
+        }
         if (i >= 4) {
           logger.error({ err: error }, 'could not record the end of an attempt; it will be retried once its lease expires');
           return null;
