@@ -3,9 +3,10 @@ import { forecastSeries } from '../../src/forecast/forecast.js';
 import { ets, ses, holt, dampedHolt } from '../../src/forecast/models/ets.js';
 import { theta, optimizedTheta, autoTheta } from '../../src/forecast/models/theta.js';
 import { naive, seasonalNaive } from '../../src/forecast/models/naive.js';
+import { ces } from '../../src/forecast/models/ces.js';
 import type { ModelSpec } from '../../src/forecast/models/model.js';
 
-const SINGLE: Record<string, ModelSpec> = { naive, seasonal_naive: seasonalNaive, ses, holt, damped: dampedHolt, theta, otm: optimizedTheta, auto_theta: autoTheta, ets };
+const SINGLE: Record<string, ModelSpec> = { naive, seasonal_naive: seasonalNaive, ses, holt, damped: dampedHolt, theta, otm: optimizedTheta, auto_theta: autoTheta, ets, ces };
 
 export interface M3Task {
   x: number[];

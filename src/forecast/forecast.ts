@@ -4,8 +4,9 @@
  * combination or selection it supports, a refit on the whole history, and
  * prediction intervals from the backtest's errors.
  *
- * - Non-intermittent demand: the mean of automatic ETS and automatic Theta
- *   (a fixed combination; combinations of a few strong, diverse models beat
+ * - Non-intermittent demand: the mean of automatic ETS, the standard Theta
+ *   method and complex exponential smoothing (a fixed combination of three
+ *   diverse models; combinations of a few strong, diverse models beat
  *   selecting one per series on M3 and M4: Makridakis, Spiliotis &
  *   Assimakopoulos 2020, IJF 36(1); Petropoulos & Svetunkov 2020, IJF 36(1)).
  * - Intermittent and lumpy demand: the model among Croston, SBA, TSB, ADIDA
@@ -23,7 +24,8 @@
 import { classifyDemand, type DemandClass } from './classify.js';
 import type { FittedModel, ModelSpec } from './models/model.js';
 import { ets } from './models/ets.js';
-import { autoTheta } from './models/theta.js';
+import { theta } from './models/theta.js';
+import { ces } from './models/ces.js';
 import { adida, croston, imapa, sba, tsb } from './models/intermittent.js';
 import { naive, seasonalNaive } from './models/naive.js';
 import { naiveScale, quantile, tQuantile } from './stats.js';
@@ -78,7 +80,9 @@ export interface ItemForecast {
 }
 
 const INTERMITTENT: ModelSpec[] = [croston, sba, tsb, adida, imapa];
-const SMOOTH: ModelSpec[] = [ets, autoTheta];
+const SMOOTH: ModelSpec[] = [ets, theta, ces];
+/** Training periods from which the final fit keeps the model form chosen on the training part. */
+const REFIT_MIN = 150;
 /** Pooled standardised errors needed before their empirical quantiles replace normal ones. */
 const EMPIRICAL_MIN = 50;
 
@@ -156,7 +160,9 @@ export function forecastSeries(y: Float64Array, options: ForecastOptions): ItemF
   const finals: FittedModel[] = [];
   const toFit = chosen.length ? chosen : specs.map((spec) => ({ spec, fitted: null as FittedModel | null }));
   for (const c of toFit) {
-    const f = c.spec.fit(y, m);
+    // A long training part chose its model form as well as the whole history would: keep it and start from its
+    // parameters (half the cost of an automatic ETS). A short one selects again on the whole history.
+    const f = c.fitted && c.spec.refit && train.length >= REFIT_MIN ? c.spec.refit(y, m, c.fitted) : c.spec.fit(y, m);
     if (f) finals.push(f);
   }
   if (finals.length === 0) finals.push(naive.fit(y, m)!);

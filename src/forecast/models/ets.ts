@@ -76,6 +76,8 @@ function likelihood(y: Float64Array, n: number, c: Codes, alpha: number, beta: n
   let b = trend ? b0 : 0;
   let sse = 0;
   let logSum = 0;
+  // Σ log ŷ as the log of a running product, renormalised before it over- or underflows (one log per ~100 steps, not per step).
+  let prod = 1;
   let si = 0;
   const ratio = beta / alpha;
   for (let t = 0; t < n; t++) {
@@ -88,7 +90,11 @@ function likelihood(y: Float64Array, n: number, c: Codes, alpha: number, beta: n
     if (errM) {
       if (!(yhat > TOL)) return Infinity;
       e = (yt - yhat) / yhat;
-      logSum += Math.log(yhat);
+      prod *= yhat;
+      if (prod > 1e150 || prod < 1e-150) {
+        logSum += Math.log(prod);
+        prod = 1;
+      }
     } else e = yt - yhat;
     sse += e * e;
     let p: number;
@@ -113,7 +119,7 @@ function likelihood(y: Float64Array, n: number, c: Codes, alpha: number, beta: n
     l = nl;
   }
   if (!Number.isFinite(sse)) return Infinity;
-  return n * Math.log(Math.max(sse, 1e-300)) + (errM ? 2 * logSum : 0);
+  return n * Math.log(Math.max(sse, 1e-300)) + (errM ? 2 * (logSum + Math.log(prod)) : 0);
 }
 
 /**
@@ -209,9 +215,13 @@ function minimumParameters(form: EtsForm, m: number): number {
 }
 
 export interface EtsFitOptions {
-  /** Start the optimiser from these parameters (a refit on a longer history). */
+  /** Start the optimiser from these parameters (a refit, or polishing a screened fit). */
   start?: EtsParameters;
   maxEvaluations?: number;
+  /** Restart the simplex once from its optimum (default: when not warm-started). */
+  restart?: boolean;
+  /** Multiplies the initial simplex steps (default 1, or 1/4 when warm-started). */
+  stepScale?: number;
 }
 
 /** Fits one ETS form to y by maximum likelihood; null when the history is too short or the form inadmissible. */
@@ -300,9 +310,12 @@ export function fitEts(y: Float64Array, m: number, form: EtsForm, options: EtsFi
     if (!u) return Infinity;
     return likelihood(ys, n, codes, u[0], u[1], u[2], u[3], u[4], u[5], s);
   };
-  const maxEvaluations = options.maxEvaluations ?? Math.max(400, 120 * dim);
+  // A warm start begins near the optimum: smaller steps, no restart, unless told otherwise.
+  const stepScale = options.stepScale ?? (init ? 0.25 : 1);
+  for (let j = 0; j < dim; j++) step[j] = step[j]! * stepScale;
+  const maxEvaluations = options.maxEvaluations ?? (init ? 60 * dim : Math.max(400, 120 * dim));
   let best = nelderMead(objective, x0, { lower, upper, step, maxEvaluations, tolerance: 1e-8 });
-  if (!init) {
+  if (options.restart ?? !init) {
     // One restart from the optimum: a fresh simplex escapes the collapsed one (Nelder & Mead's own advice).
     const again = nelderMead(objective, best.x, { lower, upper, step, maxEvaluations: Math.ceil(maxEvaluations / 2), tolerance: 1e-8 });
     if (again.value <= best.value) best = again;
@@ -372,12 +385,30 @@ export function candidateForms(y: Float64Array, m: number, seasonal = true): Ets
   return forms;
 }
 
-/** Fits every candidate form and keeps the one of least AICc (Hyndman et al. 2002, §4). */
+/** Forms kept from the screening pass for the full optimisation. */
+const POLISHED = 3;
+
+/**
+ * Fits every candidate form and keeps the one of least AICc (Hyndman et al.
+ * 2002, §4). To save time every form is first fitted with a short simplex
+ * run (screening); the three best by that AICc are then optimised fully
+ * from there, and the best of those wins. Forms screened out lose by AICc
+ * margins that a longer optimisation rarely closes; the winner is optimised
+ * as thoroughly as without screening.
+ */
 export function autoEts(y: Float64Array, m: number, forms = candidateForms(y, m)): EtsFit | null {
-  let best: EtsFit | null = null;
+  const screened: EtsFit[] = [];
   for (const form of forms) {
-    const fit = fitEts(y, m, form);
-    if (fit && Number.isFinite(fit.aicc) && (!best || fit.aicc < best.aicc)) best = fit;
+    const dim = 2 + (form.trend !== 'N' ? 2 : 0) + (form.trend === 'Ad' ? 1 : 0) + (form.season !== 'N' ? m : 0);
+    const fit = fitEts(y, m, form, { maxEvaluations: 100 + 30 * dim, restart: false });
+    if (fit && Number.isFinite(fit.aicc)) screened.push(fit);
+  }
+  screened.sort((a, b) => a.aicc - b.aicc);
+  let best: EtsFit | null = null;
+  for (const s of screened.slice(0, POLISHED)) {
+    const polished = fitEts(y, m, s.form, { start: s.parameters, stepScale: 0.5, restart: true, maxEvaluations: Math.max(400, 120 * s.parameterCount) });
+    const fit = polished && polished.aicc <= s.aicc ? polished : s;
+    if (!best || fit.aicc < best.aicc) best = fit;
   }
   return best;
 }

@@ -15,7 +15,7 @@
  *   burn-in of 3, as in the forecTheta R package and statsforecast's
  *   AutoTheta; `autoTheta` keeps the form with the least such error.
  */
-import { classicalSeasonalIndices, isSeasonal } from '../stats.js';
+import { adjust, reseason, seasonality as thetaSeasonality } from './seasonal-adjust.js';
 import { nelderMead } from '../nelder-mead.js';
 import type { FittedModel, ModelSpec } from './model.js';
 
@@ -36,9 +36,11 @@ interface ThetaState {
 
 const dynamic = (f: ThetaForm) => f === 'DSTM' || f === 'DOTM';
 
-/** The one-step prediction μ at time index i from the state after i − 1 (Fiorucci et al. 2016, eq. 9). */
-function mu(st: ThetaState, i: number, alpha: number, theta: number): number {
-  const d = Math.pow(1 - alpha, i);
+/**
+ * The one-step prediction μ at time index i from the state after i − 1 (Fiorucci et al. 2016, eq. 9),
+ * given d = (1 − α)^i (kept by the callers, which step i one by one, instead of a pow per step).
+ */
+function mu(st: ThetaState, d: number, alpha: number, theta: number): number {
   return st.level + (1 - 1 / theta) * (st.a * d + (st.b * (1 - d * (1 - alpha))) / alpha);
 }
 
@@ -76,8 +78,9 @@ function sse(y: Float64Array, form: ThetaForm, p: ThetaParameters, line: [number
   const st = initialState(y, form, p, line);
   const isDyn = dynamic(form);
   let s = 0;
-  for (let i = 1; i < y.length; i++) {
-    const e = y[i]! - mu(st, i, p.alpha, p.theta);
+  let d = 1 - p.alpha;
+  for (let i = 1; i < y.length; i++, d *= 1 - p.alpha) {
+    const e = y[i]! - mu(st, d, p.alpha, p.theta);
     if (i >= 3) s += e * e;
     step(st, i, y[i]!, p.alpha, isDyn);
   }
@@ -86,8 +89,9 @@ function sse(y: Float64Array, form: ThetaForm, p: ThetaParameters, line: [number
 
 function forecastFrom(st0: ThetaState, i0: number, h: number, p: ThetaParameters, isDyn: boolean, out: Float64Array, offset: number) {
   const st = { ...st0 };
-  for (let j = 0; j < h; j++) {
-    const f = mu(st, i0 + j, p.alpha, p.theta);
+  let d = Math.pow(1 - p.alpha, i0);
+  for (let j = 0; j < h; j++, d *= 1 - p.alpha) {
+    const f = mu(st, d, p.alpha, p.theta);
     out[offset + j] = f;
     step(st, i0 + j, f, p.alpha, isDyn);
   }
@@ -136,23 +140,6 @@ export function fitThetaForm(y: Float64Array, form: ThetaForm): ThetaFit | null 
   };
 }
 
-/** Seasonal indices when the M3 seasonality test finds them (multiplicative for positive data, else additive). */
-export function thetaSeasonality(y: Float64Array, m: number): { indices: Float64Array; multiplicative: boolean } | null {
-  if (m < 4 || y.length < 2 * m || !isSeasonal(y, m)) return null;
-  let positive = true;
-  for (let t = 0; t < y.length; t++) if (!(y[t]! > 0)) positive = false;
-  if (positive) {
-    const indices = classicalSeasonalIndices(y, m, true);
-    if (indices.every((v) => v >= 0.01)) return { indices, multiplicative: true };
-  }
-  return { indices: classicalSeasonalIndices(y, m, false), multiplicative: false };
-}
-
-function adjust(y: Float64Array, s: { indices: Float64Array; multiplicative: boolean } | null, m: number): Float64Array {
-  if (!s) return y;
-  return y.map((v, t) => (s.multiplicative ? v / s.indices[t % m]! : v - s.indices[t % m]!));
-}
-
 function thetaModel(name: string, y: Float64Array, m: number, forms: ThetaForm[]): FittedModel | null {
   const seasonality = thetaSeasonality(y, m);
   const adjusted = adjust(y, seasonality, m);
@@ -164,20 +151,13 @@ function thetaModel(name: string, y: Float64Array, m: number, forms: ThetaForm[]
   if (!best) return null;
   const fit = best;
   const isDyn = dynamic(fit.form);
-  const reseason = (out: Float64Array, offset: number, t: number, h: number) => {
-    if (!seasonality) return;
-    for (let j = 0; j < h; j++) {
-      const idx = seasonality.indices[(t + j) % m]!;
-      out[offset + j] = seasonality.multiplicative ? out[offset + j]! * idx : out[offset + j]! + idx;
-    }
-  };
   const run = (series: Float64Array, from: number, to: number, h: number, out: Float64Array) => {
     const adj = adjust(series, seasonality, m);
     const st = initialState(adj, fit.form, fit.parameters, fit.line);
     for (let t = 1; t <= Math.min(to - 1, adj.length); t++) {
       if (t >= from) {
         forecastFrom(st, t, h, fit.parameters, isDyn, out, (t - from) * h);
-        reseason(out, (t - from) * h, t, h);
+        reseason(seasonality, m, out, (t - from) * h, t, h);
       }
       if (t < adj.length) step(st, t, adj[t]!, fit.parameters.alpha, isDyn);
     }
