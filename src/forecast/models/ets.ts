@@ -343,6 +343,13 @@ function scaledParameters(p: EtsParameters, scale: number, mult: boolean): EtsPa
   return { ...p, level: p.level / scale, growth: p.growth / scale, seasonal: p.seasonal.map((v) => (mult ? v : v / scale)) };
 }
 
+/** −2·log-likelihood (up to a constant) of given parameters on y, as R's and statsforecast's `lik`. */
+export function etsLikelihood(y: Float64Array, m: number, form: EtsForm, p: EtsParameters): number {
+  const codes = codesOf(form, m);
+  const s = p.seasonal.slice();
+  return likelihood(y, y.length, codes, p.alpha, p.beta, p.gamma, p.phi, p.level, p.growth, s);
+}
+
 /** The fitted model of given parameters (exported for tests against reference values). */
 export function etsModel(y: Float64Array, m: number, form: EtsForm, parameters: EtsParameters, lik = NaN, aicc = NaN, parameterCount = 0): EtsFit {
   const codes = codesOf(form, m);
@@ -386,7 +393,7 @@ export function candidateForms(y: Float64Array, m: number, seasonal = true): Ets
 }
 
 /** Forms kept from the screening pass for the full optimisation. */
-const POLISHED = 3;
+const POLISHED = 2;
 
 /**
  * Fits every candidate form and keeps the one of least AICc (Hyndman et al.
@@ -406,7 +413,7 @@ export function autoEts(y: Float64Array, m: number, forms = candidateForms(y, m)
   screened.sort((a, b) => a.aicc - b.aicc);
   let best: EtsFit | null = null;
   for (const s of screened.slice(0, POLISHED)) {
-    const polished = fitEts(y, m, s.form, { start: s.parameters, stepScale: 0.5, restart: true, maxEvaluations: Math.max(400, 120 * s.parameterCount) });
+    const polished = fitEts(y, m, s.form, { start: s.parameters, stepScale: 0.5, restart: true, maxEvaluations: Math.max(300, 80 * s.parameterCount) });
     const fit = polished && polished.aicc <= s.aicc ? polished : s;
     if (!best || fit.aicc < best.aicc) best = fit;
   }
