@@ -86,9 +86,13 @@ const REFIT_MIN = 150;
 /** Pooled standardised errors needed before their empirical quantiles replace normal ones. */
 const EMPIRICAL_MIN = 50;
 
-/** Backtest window: two horizons, at most a third of the history. */
+/**
+ * Backtest window: at most a third of the history; within that two horizons,
+ * or 100 periods when the history is long (the fixed-parameter replay costs
+ * little, and more origins calibrate intervals and safety stock better).
+ */
 export function backtestWindow(n: number, steps: number): number {
-  return Math.max(0, Math.min(2 * steps, Math.floor(n / 3)));
+  return Math.max(0, Math.min(Math.max(2 * steps, 100), Math.floor(n / 3)));
 }
 
 interface Candidate {

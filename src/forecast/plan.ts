@@ -6,15 +6,13 @@
  * reorder point) as the target.
  *
  * The demand over the lead time is the forecast summed over it plus the
- * error of such sums in the item's own rolling-origin backtest: their
- * empirical quantile when the backtest gives enough of them, else their mean
- * and spread with Student's t. Taking the error distribution of the sums
- * (not of single periods scaled by √L) keeps correlated errors, forecast
- * bias and the skew of intermittent demand in the safety stock.
+ * error of such sums, from the item's own rolling-origin backtest (see
+ * `demandQuantile`): forecast bias, correlated errors and the skew of
+ * intermittent demand all reach the safety stock.
  */
 import type { DemandClass } from './classify.js';
 import type { ItemForecast } from './forecast.js';
-import { quantile, tQuantile, zQuantile } from './stats.js';
+import { quantile, zQuantile } from './stats.js';
 import { dayNumber, isoDate } from './series.js';
 
 export type PlanStatus = 'reorder_now' | 'ok' | 'overstock' | 'no_demand' | 'too_short';
@@ -57,8 +55,6 @@ export interface ItemPlan {
 
 /** Fewest periods of history a plan is made from. */
 export const MIN_HISTORY_PERIODS = 4;
-/** Errors of lead-time sums needed before their empirical quantile is used. */
-const EMPIRICAL_MIN = 50;
 
 /** Σ of the forecast over `periods` (fractional) periods, repeating the last step beyond the horizon. */
 function sumForecast(mean: Float64Array, periods: number): number {
@@ -95,26 +91,73 @@ export function cumulativeErrors(f: ItemForecast, periods: number): Float64Array
   return Float64Array.from(out);
 }
 
-/** The quantile p of the demand over `periods` periods. */
+/** Draws of the bootstrap of lead-time demand. */
+const BOOTSTRAP_DRAWS = 4000;
+
+/** xorshift32 with a fixed seed: the same item always gets the same plan. */
+function xorshift(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * The quantile p of the demand over `periods` (fractional) periods.
+ *
+ * Lead-time sums of the backtest overlap, so even 100 origins hold only a
+ * handful of independent lead times: too few for a 95 % quantile. Instead the
+ * one-step errors (one per origin) are resampled: sums of `periods` centred
+ * errors drawn with replacement give the shape of the lead-time error (its
+ * skew for intermittent demand, its discreteness for small counts; Efron &
+ * Tibshirani 1993), widened by the ratio of the spread of the observed
+ * lead-time sums to the resampled one when errors are correlated (a level the
+ * forecast misses moves all steps together), and shifted by the one-step bias
+ * times the lead time (a model that under-forecasts, as SBA does by design).
+ */
 export function demandQuantile(f: ItemForecast, periods: number, p: number): number {
   const mu = sumForecast(f.mean, periods);
-  const errors = cumulativeErrors(f, periods);
-  let q: number;
-  if (errors.length >= EMPIRICAL_MIN) q = mu + quantile(errors, p);
-  else if (errors.length >= 3) {
-    let m = 0;
-    for (const e of errors) m += e / errors.length;
-    let v = 0;
-    for (const e of errors) v += (e - m) ** 2 / (errors.length - 1);
-    q = mu + m + tQuantile(p, errors.length - 1) * Math.sqrt(v);
-  } else {
-    // Too short a backtest: independent steps with the per-step spreads.
+  const bt = f.backtest;
+  const oneStep: number[] = [];
+  if (bt) for (let o = 0; o < bt.origins; o++) if (!Number.isNaN(bt.errors[o * bt.steps]!)) oneStep.push(bt.errors[o * bt.steps]!);
+  if (oneStep.length < 10) {
+    // Too short a backtest: independent steps with the per-step spreads, normal.
     let v = 0;
     const whole = Math.ceil(periods);
     for (let j = 0; j < whole; j++) v += f.sigma[Math.min(j, f.sigma.length - 1)]! ** 2;
-    q = mu + zQuantile(p) * Math.sqrt(v * (periods / Math.max(1, whole)));
+    return Math.max(0, mu + zQuantile(p) * Math.sqrt(v * (periods / Math.max(1, whole))));
   }
-  return Math.max(0, q);
+  let bias = 0;
+  for (const e of oneStep) bias += e / oneStep.length;
+  const centred = oneStep.map((e) => e - bias);
+  const whole = Math.floor(periods);
+  const frac = periods - whole;
+  const rnd = xorshift(0x5eed + oneStep.length);
+  const sums = new Float64Array(BOOTSTRAP_DRAWS);
+  let sm = 0;
+  let ss = 0;
+  for (let b = 0; b < BOOTSTRAP_DRAWS; b++) {
+    let s = 0;
+    for (let j = 0; j < whole; j++) s += centred[Math.floor(rnd() * centred.length)]!;
+    if (frac > 0) s += frac * centred[Math.floor(rnd() * centred.length)]!;
+    sums[b] = s;
+    sm += s;
+    ss += s * s;
+  }
+  const bootVar = ss / BOOTSTRAP_DRAWS - (sm / BOOTSTRAP_DRAWS) ** 2;
+  const observed = cumulativeErrors(f, periods);
+  let widen = 1;
+  if (observed.length >= 10 && bootVar > 0) {
+    let om = 0;
+    for (const e of observed) om += e / observed.length;
+    let ov = 0;
+    for (const e of observed) ov += (e - om) ** 2 / (observed.length - 1);
+    widen = Math.sqrt(Math.max(1, ov / bootVar));
+  }
+  return Math.max(0, mu + bias * periods + widen * quantile(sums, p));
 }
 
 export function planItem(f: ItemForecast, o: PlanOptions): ItemPlan {
@@ -125,14 +168,16 @@ export function planItem(f: ItemForecast, o: PlanOptions): ItemPlan {
   for (const v of f.mean) horizonMean += v / f.mean.length;
   const avgDailyDemand = horizonMean / o.periodDays;
   const leadTimeDemand = sumForecast(f.mean, leadPeriods);
-  const reorderPoint = demandQuantile(f, leadPeriods, o.serviceLevel);
-  const orderUpTo = Math.max(reorderPoint, demandQuantile(f, cyclePeriods, o.serviceLevel));
+  // Without any demand in the history there is nothing to keep in stock.
+  const noDemand = f.demandClass === 'no_demand';
+  const reorderPoint = noDemand ? 0 : demandQuantile(f, leadPeriods, o.serviceLevel);
+  const orderUpTo = noDemand ? 0 : Math.max(reorderPoint, demandQuantile(f, cyclePeriods, o.serviceLevel));
   const safetyStock = reorderPoint - leadTimeDemand;
   const onHand = o.onHand;
 
   let status: PlanStatus;
-  if (o.historyPeriods < MIN_HISTORY_PERIODS) status = 'too_short';
-  else if (f.demandClass === 'no_demand' || horizonMean <= 0) status = 'no_demand';
+  if (noDemand || (horizonMean <= 0 && o.historyPeriods >= MIN_HISTORY_PERIODS)) status = 'no_demand';
+  else if (o.historyPeriods < MIN_HISTORY_PERIODS) status = 'too_short';
   else if (onHand === null) status = 'ok';
   else if (onHand <= reorderPoint) status = 'reorder_now';
   else if (onHand > orderUpTo + sumForecast(f.mean, cyclePeriods)) status = 'overstock';

@@ -2,5 +2,10 @@
 import { forecastItem, type ItemInput, type ItemResult, type ItemSettings } from './item.js';
 
 export default function run(task: { input: ItemInput; settings: ItemSettings }): ItemResult {
-  return forecastItem(task.input, task.settings);
+  try {
+    return forecastItem(task.input, task.settings);
+  } catch (e) {
+    // Name the item: the caller sees only the message across the thread boundary.
+    throw new RangeError(`item "${task.input.key}": ${(e as Error).message}`);
+  }
 }
