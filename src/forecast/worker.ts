@@ -6,6 +6,6 @@ export default function run(task: { input: ItemInput; settings: ItemSettings }):
     return forecastItem(task.input, task.settings);
   } catch (e) {
     // Name the item: the caller sees only the message across the thread boundary.
-    throw new RangeError(`item "${task.input.key}": ${(e as Error).message}`);
+    throw new RangeError(`item "${task.input.key}": ${(e as Error).message}`, { cause: e });
   }
 }
