@@ -179,10 +179,21 @@ export function forecastSeries(y: Float64Array, options: ForecastOptions): ItemF
   const model = finals.length === 1 ? finals[0]!.name : `mean(${finals.map((f) => f.name).join(',')})`;
 
   const { sigma, standardErrors } = errorModel(backtest, y, m, Math.max(h, steps));
+  // Share of zero demand in the recent history: a quantile below it is 0 (an atom at zero).
+  const recent = backtest ? backtest.origins : n;
+  let zeros = 0;
+  for (let t = n - recent; t < n; t++) if (y[t] === 0) zeros++;
+  const zeroShare = nonNegative && recent > 0 ? zeros / recent : 0;
+  // Smooth demand: Student's t around the forecast for the uncertainty of σ_h itself, with as many degrees of
+  // freedom as the backtest holds independent h-step errors (errors at step h of neighbouring origins share h − 1
+  // periods, so W origins hold about W / h of them). Intermittent demand: the backtest's own (skewed) error shape
+  // once there are enough errors.
+  const origins = backtest?.origins ?? 4;
+  const empirical = intermittent && standardErrors.length >= EMPIRICAL_MIN;
   const q = (p: number, step: number) => {
+    if (p <= zeroShare) return 0;
     const s = sigma[Math.min(step, sigma.length - 1)]!;
-    // Few errors: Student's t with one degree of freedom less than the origins, for the uncertainty of σ itself.
-    const z = standardErrors.length >= EMPIRICAL_MIN ? quantile(standardErrors, p, true) : tQuantile(p, Math.max(1, (backtest?.origins ?? 2) - 1));
+    const z = empirical ? quantile(standardErrors, p, true) : tQuantile(p, Math.max(2, Math.floor(origins / (step + 1))));
     const v = mean[Math.min(step, h - 1)]! + z * s;
     return nonNegative ? Math.max(0, v) : v;
   };
