@@ -99,3 +99,36 @@ describe('prediction intervals are calibrated on simulated held-out data (80 % Â
     expect(Math.abs(c.below95 - 0.95)).toBeLessThanOrEqual(0.03);
   }, 300_000);
 });
+
+describe('daily data with a weekly and a yearly pattern', () => {
+  const week = [0.8, 0.9, 1, 1, 1.1, 1.5, 0.7];
+  const make = (days: number, seed: number) => {
+    const rnd = random(seed);
+    return Float64Array.from({ length: days }, (_, t) => Math.max(0, 100 * week[t % 7]! * (1 + 0.5 * Math.sin((2 * Math.PI * t) / 364)) * (1 + 0.05 * gaussian(rnd))));
+  };
+
+  it('finds the yearly pattern on two years and forecasts the season turning better than the weekly models alone', () => {
+    let withYearly = 0;
+    let without = 0;
+    for (let s = 0; s < 4; s++) {
+      // Histories ending where the yearly wave climbs steeply.
+      const all = make(2 * 364 + 364 / 2 + 28, 40 + s);
+      const n = all.length - 28;
+      const history = all.subarray(0, n);
+      const a = forecastSeries(history, { horizon: 28, seasonPeriod: 7, yearly: true });
+      const b = forecastSeries(history, { horizon: 28, seasonPeriod: 7 });
+      expect(a.model).toMatch(/\+yearly$/);
+      for (let j = 0; j < 28; j++) {
+        withYearly += Math.abs(all[n + j]! - a.mean[j]!);
+        without += Math.abs(all[n + j]! - b.mean[j]!);
+      }
+    }
+    expect(withYearly).toBeLessThan(0.7 * without);
+  }, 300_000);
+
+  it('leaves data without a yearly pattern to the weekly models', () => {
+    const rnd = random(9);
+    const y = Float64Array.from({ length: 800 }, (_, t) => 50 * week[t % 7]! * (1 + 0.1 * gaussian(rnd)));
+    expect(forecastSeries(y, { horizon: 14, seasonPeriod: 7, yearly: true }).model).not.toMatch(/yearly/);
+  }, 120_000);
+});

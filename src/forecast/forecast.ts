@@ -29,6 +29,7 @@ import { ces } from './models/ces.js';
 import { adida, croston, imapa, sba, tsb } from './models/intermittent.js';
 import { naive, seasonalNaive } from './models/naive.js';
 import { naiveScale, quantile, tQuantile } from './stats.js';
+import { removeYearly, restoreYearly, yearlyProfile } from './yearly.js';
 
 export interface ForecastOptions {
   /** Periods to forecast. */
@@ -43,6 +44,8 @@ export interface ForecastOptions {
   models?: ModelSpec[];
   /** Treat the series as demand: never forecast below zero. Default true. */
   nonNegative?: boolean;
+  /** Daily data: look for a yearly pattern besides the weekly one (see yearly.ts). */
+  yearly?: boolean;
 }
 
 export interface Interval {
@@ -109,6 +112,13 @@ function combineRolling(cands: Candidate[], len: number): Float64Array {
 
 /** Forecasts one series (no missing values; see `prepareSeries`). */
 export function forecastSeries(y: Float64Array, options: ForecastOptions): ItemForecast {
+  if (options.yearly) {
+    const profile = yearlyProfile(y);
+    const rest = { ...options, yearly: false };
+    if (!profile) return forecastSeries(y, rest);
+    const adjusted = removeYearly(y, profile);
+    return restoreYearly(forecastSeries(adjusted, rest), profile, adjusted, options.seasonPeriod, options.nonNegative ?? true);
+  }
   const n = y.length;
   const h = options.horizon;
   const m = options.seasonPeriod;

@@ -67,6 +67,7 @@ export function forecastItem(input: ItemInput, settings: ItemSettings = {}): Ite
     seasonPeriod: series.seasonPeriod,
     levels: [0.8, serviceLevel],
     backtestSteps,
+    yearly: series.frequency === 'day',
   });
   const plan = planItem(f, {
     leadTimeDays,

@@ -74,11 +74,11 @@ export function acf(y: ArrayLike<number>, maxLag: number): Float64Array {
  * The seasonality test of the M3 Theta method and R's forecast::thetaf
  * (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003): the lag-m
  * autocorrelation against its standard error under Bartlett's formula,
- * significant at 90 % (two-sided), on at least 3 full seasons.
+ * significant at 90 % (two-sided) by default, on at least `minSeasons` full seasons.
  */
-export function isSeasonal(y: ArrayLike<number>, m: number, z = 1.6448536269514722): boolean {
+export function isSeasonal(y: ArrayLike<number>, m: number, z = 1.6448536269514722, minSeasons = 3): boolean {
   const n = y.length;
-  if (m < 2 || n < 3 * m) return false;
+  if (m < 2 || n < minSeasons * m) return false;
   const r = acf(y, m);
   let s = 0;
   for (let i = 0; i < m - 1; i++) s += r[i]! ** 2;

@@ -382,7 +382,8 @@ export function candidateForms(y: Float64Array, m: number, seasonal = true): Ets
   const positive = allPositive(y);
   const forms: EtsForm[] = [];
   const errors: EtsError[] = positive ? ['A', 'M'] : ['A'];
-  const seasons: EtsSeason[] = m > 1 && seasonal ? (positive ? ['N', 'A', 'M'] : ['N', 'A']) : ['N'];
+  // Like R's ets(), no seasonal ETS beyond m = 24 (weekly data's 52 initial states cannot be estimated).
+  const seasons: EtsSeason[] = m > 1 && m <= 24 && seasonal ? (positive ? ['N', 'A', 'M'] : ['N', 'A']) : ['N'];
   for (const error of errors)
     for (const trend of ['N', 'A', 'Ad'] as EtsTrend[])
       for (const season of seasons) {
