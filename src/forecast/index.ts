@@ -2,6 +2,7 @@
  * The forecasting core: pure functions over number arrays, no database, no
  * HTTP, no configuration. See README.md beside this file.
  */
+export { ForecastInputError } from './errors.js';
 export { prepareSeries, detectFrequency, addPeriods, NOMINAL_PERIOD, PERIOD_DAYS } from './series.js';
 export type { Frequency, Observation, PreparedSeries, PrepareOptions } from './series.js';
 export { classifyDemand, ADI_CUTOFF, CV2_CUTOFF } from './classify.js';

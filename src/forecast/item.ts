@@ -3,6 +3,7 @@
  * API and of its workers. Plain data in and out, so it crosses a worker
  * boundary as a structured clone.
  */
+import { ForecastInputError } from './errors.js';
 import { forecastSeries } from './forecast.js';
 import { planItem, type ItemPlan } from './plan.js';
 import { addPeriods, prepareSeries, type Frequency, type Observation } from './series.js';
@@ -55,11 +56,13 @@ export const DEFAULT_SERVICE_LEVEL = 0.95;
 export function forecastItem(input: ItemInput, settings: ItemSettings = {}): ItemResult {
   const series = prepareSeries(input.rows, { frequency: settings.frequency ?? 'auto' });
   const horizon = settings.horizon ?? DEFAULT_HORIZON[series.frequency];
+  if (!(Number.isInteger(horizon) && horizon >= 1 && horizon <= 1000)) throw new ForecastInputError('horizon', `horizon must be a whole number of periods from 1 to 1000, got ${horizon}`);
   const serviceLevel = settings.serviceLevel ?? DEFAULT_SERVICE_LEVEL;
-  if (!(serviceLevel > 0.5 && serviceLevel < 1)) throw new RangeError(`serviceLevel must be between 0.5 and 1, got ${serviceLevel}`);
+  if (!(serviceLevel > 0.5 && serviceLevel < 1)) throw new ForecastInputError('serviceLevel', `serviceLevel must be between 0.5 and 1, got ${serviceLevel}`);
   const leadTimeDays = input.leadTimeDays ?? settings.leadTimeDays ?? DEFAULT_LEAD_TIME_DAYS;
-  if (!(leadTimeDays >= 0)) throw new RangeError(`leadTimeDays must be 0 or more, got ${leadTimeDays}`);
+  if (!(leadTimeDays >= 0)) throw new ForecastInputError('leadTimeDays', `leadTimeDays must be 0 or more, got ${leadTimeDays}`);
   const reviewPeriodDays = settings.reviewPeriodDays ?? 7;
+  if (!(reviewPeriodDays >= 0)) throw new ForecastInputError('reviewPeriodDays', `reviewPeriodDays must be 0 or more, got ${reviewPeriodDays}`);
   const backtestSteps = Math.ceil((leadTimeDays + reviewPeriodDays) / series.periodDays);
   const y = series.values;
   const f = forecastSeries(y.length ? y : new Float64Array(1), {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { random } from '../../test/helpers/random.js';
+import { ForecastInputError } from './errors.js';
 import { forecastItem } from './item.js';
 import { addPeriods } from './series.js';
 
@@ -114,5 +115,14 @@ describe('plan', () => {
   it('refuses a service level outside (0.5, 1) and a negative lead time', () => {
     expect(() => forecastItem({ key: 'x', rows: steady(30) }, { serviceLevel: 1.2 })).toThrow(/serviceLevel/);
     expect(() => forecastItem({ key: 'x', rows: steady(30) }, { leadTimeDays: -1 })).toThrow(/leadTimeDays/);
+    expect(() => forecastItem({ key: 'x', rows: steady(30) }, { horizon: 0 })).toThrow(ForecastInputError);
+    let error: unknown;
+    try {
+      forecastItem({ key: 'x', rows: steady(30) }, { reviewPeriodDays: -2 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ForecastInputError);
+    expect((error as ForecastInputError).field).toBe('reviewPeriodDays');
   });
 });

@@ -4,6 +4,7 @@
  * zero demand, the leading run of zeros dropped, stock-out periods (on hand
  * 0 and nothing sold) treated as unknown demand rather than zero demand.
  */
+import { ForecastInputError } from './errors.js';
 import { isSeasonal } from './stats.js';
 
 export type Frequency = 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -47,14 +48,14 @@ const DAY_MS = 86_400_000;
 export function dayNumber(date: string | Date): number {
   if (date instanceof Date) {
     const t = date.getTime();
-    if (Number.isNaN(t)) throw new RangeError('invalid date');
+    if (Number.isNaN(t)) throw new ForecastInputError('date', 'invalid date');
     return Math.floor(t / DAY_MS);
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
-  if (!m) throw new RangeError(`invalid date "${date}": expected YYYY-MM-DD`);
+  if (!m) throw new ForecastInputError('date', `invalid date "${date}": expected YYYY-MM-DD`);
   const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const d = new Date(t);
-  if (d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) throw new RangeError(`invalid date "${date}"`);
+  if (d.getUTCMonth() !== Number(m[2]) - 1 || d.getUTCDate() !== Number(m[3])) throw new ForecastInputError('date', `invalid date "${date}"`);
   return t / DAY_MS;
 }
 
@@ -115,7 +116,7 @@ export function prepareSeries(rows: Iterable<Observation>, options: PrepareOptio
   const onHands: (number | null)[] = [];
   for (const r of rows) {
     const q = Number(r.quantity);
-    if (!Number.isFinite(q)) throw new RangeError(`invalid quantity ${String(r.quantity)} on ${String(r.date)}`);
+    if (!Number.isFinite(q)) throw new ForecastInputError('quantity', `invalid quantity ${String(r.quantity)} on ${String(r.date)}`);
     days.push(dayNumber(r.date));
     quantities.push(q);
     onHands.push(r.onHand === undefined || r.onHand === null || !Number.isFinite(Number(r.onHand)) ? null : Number(r.onHand));
