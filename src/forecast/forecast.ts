@@ -16,10 +16,12 @@
  *
  * Intervals: the backtest's errors per horizon step h give a spread σ_h
  * (root mean square error), smoothed as σ_h = a·h^b by least squares on the
- * logarithms; the errors divided by their σ_h, pooled over steps, give the
- * shape (empirical quantiles once there are enough of them, normal below),
- * so skewed intermittent errors get skewed intervals (a split-conformal
- * scheme: Vovk et al. 2005; Stankeviciute et al. 2021).
+ * logarithms. Smooth demand takes Student's t quantiles of σ_h (degrees of
+ * freedom: the backtest's independent h-step errors); intermittent demand
+ * the empirical quantiles of its errors divided by σ_h, pooled over steps and
+ * centred, so skewed errors give skewed intervals (a split-conformal scheme:
+ * Vovk et al. 2005; Stankeviciute et al. 2021), with quantiles below the
+ * share of zero periods at 0. docs/forecast.md has the measurements.
  */
 import { classifyDemand, type DemandClass } from './classify.js';
 import type { FittedModel, ModelSpec } from './models/model.js';
