@@ -36,16 +36,21 @@ export async function terminateSluiceBackends(adminUrl: string, database: string
   }
 }
 
-/** Whether one of Sluice's backends on these databases is inside a transaction (writing, or holding one open). */
-export async function sluiceInTransaction(adminUrl: string, database: string, prefix?: string): Promise<boolean> {
+/**
+ * Whether one of Sluice's backends on `database` (or a database named
+ * `prefix…`) is inside a transaction, optionally one whose current statement
+ * matches `statement` (ILIKE): the moment to terminate it mid-work.
+ */
+export async function sluiceInTransaction(adminUrl: string, where: { database?: string; prefix?: string; statement?: string }): Promise<boolean> {
   const admin = new pg.Client({ connectionString: adminUrl, application_name: 'test-terminator' });
   await admin.connect();
   try {
     const { rows } = await admin.query(
       `SELECT 1 FROM pg_stat_activity
-        WHERE (datname = $1 OR ($2::text IS NOT NULL AND starts_with(datname, $2::text)))
-          AND application_name LIKE 'sluice%' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
-      [database, prefix ?? null],
+        WHERE (datname = $1 OR starts_with(datname, $2::text))
+          AND application_name LIKE 'sluice%' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+          AND ($3::text IS NULL OR query ILIKE $3::text)`,
+      [where.database ?? null, where.prefix ?? null, where.statement ?? null],
     );
     return rows.length > 0;
   } finally {
