@@ -10,7 +10,8 @@ import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
 import { createServerDatabase, dropWithRetries, TEST_DATABASE_URL } from './helpers/databases.js';
 import { multipart } from './helpers/multipart.js';
-import { sluiceInTransaction, startPgProxy, terminateSluiceBackends, type PgProxy } from './helpers/pg-outage.js';
+import { holdWriteLock, sluiceWaitsForTable, startPgProxy, terminateSluiceBackends, throughProxy } from './helpers/pg-outage.js';
+import type { TcpProxy } from './helpers/tcp-proxy.js';
 
 /**
  * Sluice while its PostgreSQL server drops connections: every backend of
@@ -23,8 +24,11 @@ import { sluiceInTransaction, startPgProxy, terminateSluiceBackends, type PgProx
  * retried, every row arrives once, and /api/health says what it sees.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ROWS = 60_000;
-const CSV = ['id,name,qty', ...Array.from({ length: ROWS }, (_, i) => `${i + 1},item ${i + 1},${i % 97}`), ''].join('\n');
+const csv = (from: number, count: number) => ['id,name,qty', ...Array.from({ length: count }, (_, i) => `${from + i},item ${from + i},${i % 97}`), ''].join('\n');
+/** A first upload makes the table (and the organisation's warehouse database); the second is the one interrupted. */
+const FIRST = csv(1, 100);
+const ROWS = 20_000;
+const CSV = csv(101, ROWS);
 const SOURCE_RECORDS = 123;
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
@@ -79,20 +83,24 @@ interface TaskRow {
   try_number: number;
 }
 
-/**
- * Reads the engine's tables directly (not through Sluice), and terminates
- * Sluice's backends the moment `task` of a run is mid-work: running its first
- * try while a backend is in a transaction doing `statement` on the given
- * databases. Stops once the task failed that try (or ended).
- */
+/** Reads the engine's tables directly (not through Sluice), and terminates Sluice's backends. */
 class Outage {
   constructor(
     readonly database: string,
     readonly warehousePrefix: string,
   ) {}
 
+  /** The warehouse database of organisation `default`. */
+  get warehouse(): string {
+    return `${this.warehousePrefix}default`;
+  }
+
   async task(runId: string, taskId: string): Promise<TaskRow | undefined> {
     return this.#admin(async (c) => (await c.query<TaskRow>('SELECT state, try_number FROM sluice.task_instances WHERE run_id = $1 AND task_id = $2', [runId, taskId])).rows[0]);
+  }
+
+  async runState(runId: string): Promise<string | undefined> {
+    return this.#admin(async (c) => (await c.query<{ state: string }>('SELECT state FROM sluice.runs WHERE id = $1', [runId])).rows[0]?.state);
   }
 
   async downstreamRun(upstreamRunId: string): Promise<string | undefined> {
@@ -107,20 +115,19 @@ class Outage {
     return terminateSluiceBackends(TEST_DATABASE_URL!, this.database, this.warehousePrefix);
   }
 
-  /** Terminates every backend while `taskId` is mid-work (see the class); the number of terminations. */
-  async duringTask(runId: string, taskId: string, where: { warehouse?: boolean; statement: string }): Promise<number> {
-    let kills = 0;
-    for (;;) {
-      const task = await this.task(runId, taskId);
-      if (task && (task.try_number > 1 || ['success', 'failed', 'up_for_retry', 'upstream_failed', 'cancelled'].includes(task.state))) return kills;
-      const busy =
-        task?.state === 'running' &&
-        (await sluiceInTransaction(TEST_DATABASE_URL!, where.warehouse ? { prefix: this.warehousePrefix, statement: where.statement } : { database: this.database, statement: where.statement }));
-      if (busy) {
-        kills += (await this.terminate()) > 0 ? 1 : 0;
-        // Let the attempt notice and record its failure before looking again.
-        await sleep(1000);
-      } else await sleep(20);
+  /**
+   * Stops Sluice's writers of `table` in `database` at its lock (inside their
+   * transactions, mid-work), waits for one to be there, terminates every
+   * backend of Sluice, then lets the table go.
+   */
+  async terminateWhileWriting(database: string, table: string, start: () => Promise<void>): Promise<void> {
+    const lock = await holdWriteLock(TEST_DATABASE_URL!, database, table);
+    try {
+      await start();
+      await until(`Sluice to wait to write ${table}`, () => sluiceWaitsForTable(TEST_DATABASE_URL!, database), 120_000);
+      expect(await this.terminate()).toBeGreaterThan(0);
+    } finally {
+      await lock.release();
     }
   }
 
@@ -137,13 +144,28 @@ class Outage {
   }
 }
 
-/** The ingest run of an upload and the load it triggered, each failed once mid-work by terminated connections, then ended. */
-async function landAndLoadThroughTerminations(outage: Outage, ingestRunId: string): Promise<{ loadRunId: string }> {
-  // Mid-ingest: while the file lands in the raw store (its segments, in the metadata database).
-  expect(await outage.duringTask(ingestRunId, 'land_raw', { statement: '%raw\\_%' })).toBeGreaterThan(0);
-  const loadRunId = await until('the load run', () => outage.downstreamRun(ingestRunId), 120_000);
-  // Mid-load: while the rows are copied into the organisation's warehouse database.
-  expect(await outage.duringTask(loadRunId, 'load_to_postgres', { warehouse: true, statement: 'COPY%' })).toBeGreaterThan(0);
+/**
+ * Uploads FIRST, then CSV with Sluice's connections terminated while its
+ * rows land in the raw store (mid-ingest) and while they are written to the
+ * warehouse table (mid-load). Each interrupted step must fail once with the
+ * lost connection and succeed on its retry.
+ */
+async function uploadThroughTerminations(outage: Outage, upload: (content: string) => Promise<string>): Promise<void> {
+  const until2 = async (runId: string) => until(`run ${runId} to end`, async () => ['success', 'failed', 'cancelled'].includes((await outage.runState(runId)) ?? ''), 120_000);
+  const first = await upload(FIRST);
+  await until2(first);
+  await until2(await until('the first load run', () => outage.downstreamRun(first)));
+
+  let ingestRunId = '';
+  // Mid-ingest: the land waits to store its first segment, inside its transaction.
+  await outage.terminateWhileWriting(outage.database, 'sluice.raw_segments', async () => {
+    ingestRunId = await upload(CSV);
+  });
+  // Mid-load: the load has staged its rows and waits to write them into the table, inside its transaction.
+  let loadRunId = '';
+  await outage.terminateWhileWriting(outage.warehouse, 'public.dropped', async () => {
+    loadRunId = await until('the load run', () => outage.downstreamRun(ingestRunId), 120_000);
+  });
   for (const [runId, taskId] of [
     [ingestRunId, 'land_raw'],
     [loadRunId, 'load_to_postgres'],
@@ -152,16 +174,17 @@ async function landAndLoadThroughTerminations(outage: Outage, ingestRunId: strin
       const t = await outage.task(runId, taskId);
       return t && ['success', 'failed'].includes(t.state) ? t : undefined;
     }, 120_000);
-    expect(task).toEqual({ state: 'success', try_number: 2 });
-    const [first] = await outage.attempts(runId, taskId);
-    expect(first).toMatchObject({ try_number: 1, state: 'failed', error: expect.stringContaining('The connection to PostgreSQL was lost') });
+    expect(task, taskId).toEqual({ state: 'success', try_number: 2 });
+    const [firstTry] = await outage.attempts(runId, taskId);
+    expect(firstTry).toMatchObject({ try_number: 1, state: 'failed', error: expect.stringContaining('The connection to PostgreSQL was lost (57P01') });
+    await until2(runId);
+    expect(await outage.runState(runId)).toBe('success');
   }
-  return { loadRunId };
 }
 
 describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections (in this process)', () => {
   let server: { url: string; drop: () => Promise<void> };
-  let proxy: PgProxy;
+  let proxy: TcpProxy;
   let db: PostgresDatabase;
   let t: TestApp;
   let source: Awaited<ReturnType<typeof startGatedSource>>;
@@ -174,7 +197,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
     server = await createServerDatabase();
     proxy = await startPgProxy(server.url);
     // Sluice reaches the server through the relay (metadata and warehouses alike), so it can be cut.
-    const url = proxy.urlFor(server.url);
+    const url = throughProxy(server.url, proxy);
     db = new PostgresDatabase({ url, poolMax: 5 });
     await migrate(db);
     t = await createTestApp({ db, url });
@@ -185,7 +208,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
 
   afterAll(async () => {
     process.off('uncaughtException', onUncaught);
-    proxy?.restore();
+    proxy?.setUp(true);
     await t?.close();
     await source?.close();
     await db?.close();
@@ -202,17 +225,14 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
   });
 
   it('lands and loads an upload whose connections are terminated mid-ingest and mid-load: each step retried, every row once', async () => {
-    const body = multipart({ table: 'dropped' }, { name: 'dropped.csv', content: CSV });
-    const res = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...bearer(t.adminToken), ...body.headers }, payload: body.payload });
-    expect(res.statusCode, res.body).toBe(201);
-    const ingestRunId = res.json<{ dag_run_id: string }>().dag_run_id;
-    const { loadRunId } = await landAndLoadThroughTerminations(outage, ingestRunId);
-    for (const runId of [ingestRunId, loadRunId]) {
-      const run = await t.services.engine.waitForRun('default', runId, { timeoutMs: 120_000 });
-      expect(run.state, JSON.stringify(run.tasks)).toBe('success');
-    }
+    await uploadThroughTerminations(outage, async (content) => {
+      const body = multipart({ table: 'dropped' }, { name: 'dropped.csv', content });
+      const res = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...bearer(t.adminToken), ...body.headers }, payload: body.payload });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json<{ dag_run_id: string }>().dag_run_id;
+    });
     const rows = (await t.app.inject({ method: 'GET', url: '/api/tables/dropped/rows?limit=1', headers: bearer(t.adminToken) })).json<{ total: number }>();
-    expect(rows.total).toBe(ROWS);
+    expect(rows.total).toBe(100 + ROWS);
     expect(uncaught).toEqual([]);
   }, 240_000);
 
@@ -242,7 +262,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
     const { runId } = (await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: bearer(t.adminToken), payload: { connectionId: 'across-outage' } })).json<{ runId: string }>();
     await until('the extract to ask for page 2', async () => source.page2Asked());
 
-    proxy.cut();
+    proxy.setUp(false);
     const health = await t.app.inject({ method: 'GET', url: '/api/health' });
     expect(health.statusCode).toBe(503);
     expect(health.json()).toMatchObject({ status: 'degraded', database: { kind: 'postgres', ok: false } });
@@ -252,7 +272,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
     expect(['database_unavailable', 'database_connection_lost']).toContain(refused.json<{ error: { code: string } }>().error.code);
     await sleep(3000); // heartbeats and claims fail meanwhile
 
-    proxy.restore();
+    proxy.setUp(true);
     await until('health to recover', async () => (await t.app.inject({ method: 'GET', url: '/api/health' })).statusCode === 200);
     source.release();
     const run = await t.services.engine.waitForRun('default', runId, { timeoutMs: 120_000 });
@@ -265,7 +285,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
 
 describe.runIf(TEST_DATABASE_URL)('sluice start while PostgreSQL drops its connections (a child process)', () => {
   let server: { url: string; drop: () => Promise<void> };
-  let proxy: PgProxy;
+  let proxy: TcpProxy;
   let sluice: RunningSluice;
   let token: string;
   let outage: Outage;
@@ -281,7 +301,7 @@ describe.runIf(TEST_DATABASE_URL)('sluice start while PostgreSQL drops its conne
     proxy = await startPgProxy(server.url);
     sluice = await startSluice({
       cwd: mkdtempSync(path.join(os.tmpdir(), 'sluice-outage-')),
-      env: { DATABASE_URL: proxy.urlFor(server.url), PG_DB_PREFIX: prefix, SLUICE_ADMIN_PASSWORD: 'admin-password-1', SLUICE_SECRET_KEY: 'test secret key of at least thirty-two characters' },
+      env: { DATABASE_URL: throughProxy(server.url, proxy), PG_DB_PREFIX: prefix, SLUICE_ADMIN_PASSWORD: 'admin-password-1', SLUICE_SECRET_KEY: 'test secret key of at least thirty-two characters' },
     });
     const login = await fetch(new URL('/api/auth/login', sluice.url), {
       method: 'POST',
@@ -293,7 +313,7 @@ describe.runIf(TEST_DATABASE_URL)('sluice start while PostgreSQL drops its conne
   }, 120_000);
 
   afterAll(async () => {
-    proxy?.restore();
+    proxy?.setUp(true);
     await sluice?.stop();
     await proxy?.close();
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -308,33 +328,26 @@ describe.runIf(TEST_DATABASE_URL)('sluice start while PostgreSQL drops its conne
   });
 
   it('stays up through terminations mid-ingest and mid-load and an unreachable server; the upload lands whole; health tells the truth', async () => {
-    const form = new FormData();
-    form.set('table', 'dropped');
-    form.set('file', new Blob([CSV], { type: 'text/csv' }), 'dropped.csv');
-    const uploaded = await api('/api/files/', { method: 'POST', body: form });
-    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
-    const ingestRunId = uploaded.body.dag_run_id as string;
-    const { loadRunId } = await landAndLoadThroughTerminations(outage, ingestRunId);
+    await uploadThroughTerminations(outage, async (content) => {
+      const form = new FormData();
+      form.set('table', 'dropped');
+      form.set('file', new Blob([content], { type: 'text/csv' }), 'dropped.csv');
+      const uploaded = await api('/api/files/', { method: 'POST', body: form });
+      expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
+      return uploaded.body.dag_run_id as string;
+    });
     expect(sluice.process.exitCode).toBeNull();
+    expect((await api('/api/tables/dropped/rows?limit=1')).body.total).toBe(100 + ROWS);
 
-    for (const runId of [ingestRunId, loadRunId]) {
-      const run = await until(`run ${runId} to end`, async () => {
-        const r = (await api(`/api/runs/${runId}`)).body as { state: string };
-        return ['success', 'failed', 'cancelled'].includes(r.state) ? r : undefined;
-      }, 120_000);
-      expect(run.state).toBe('success');
-    }
-    expect((await api('/api/tables/dropped/rows?limit=1')).body.total).toBe(ROWS);
-
-    proxy.cut();
+    proxy.setUp(false);
     const down = await fetch(new URL('/api/health', sluice.url));
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ database: { ok: false } });
     expect(await outage.terminate()).toBe(0); // nothing of Sluice reaches the server now
     await sleep(2000);
-    proxy.restore();
+    proxy.setUp(true);
     await until('health to recover', async () => (await fetch(new URL('/api/health', sluice.url))).status === 200);
-    expect((await api('/api/tables/dropped/rows?limit=1')).body.total).toBe(ROWS);
+    expect((await api('/api/tables/dropped/rows?limit=1')).body.total).toBe(100 + ROWS);
     expect(sluice.process.exitCode).toBeNull();
     expect(sluice.output()).not.toContain('shutting down after an error');
   }, 300_000);

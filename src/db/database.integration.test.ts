@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createServerDatabase, describeEachDatabase, TEST_DATABASE_URL } from '../../test/helpers/databases.js';
-import { startPgProxy, terminateSluiceBackends } from '../../test/helpers/pg-outage.js';
+import { startPgProxy, terminateSluiceBackends, throughProxy } from '../../test/helpers/pg-outage.js';
 import type { AppError } from '../errors/index.js';
 import { PostgresDatabase } from './postgres.database.js';
 import { loadMigrations, migrate } from './migrate.js';
@@ -154,19 +154,19 @@ describeEachDatabase('Database', (fx) => {
 
     it('says the database is unavailable while the server cannot be reached, and works again once it can', async () => {
       const proxy = await startPgProxy(fx.url!);
-      const db = new PostgresDatabase({ url: proxy.urlFor(fx.url!), poolMax: 2 });
+      const db = new PostgresDatabase({ url: throughProxy(fx.url!, proxy), poolMax: 2 });
       try {
         expect(await db.ping()).toBe(true);
         const held = db.transaction(async (tx) => {
           await tx.query('SELECT 1');
-          proxy.cut();
+          proxy.setUp(false);
           await new Promise((r) => setTimeout(r, 50));
           await tx.query('SELECT 2');
         });
         await expect(held).rejects.toMatchObject({ code: 'database_connection_lost' });
         expect(await db.ping()).toBe(false);
         await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'database_unavailable' });
-        proxy.restore();
+        proxy.setUp(true);
         expect(await db.ping()).toBe(true);
         expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
       } finally {

@@ -1,15 +1,15 @@
-import { createServer, type Server, type Socket, connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /**
  * Ways to take the real PostgreSQL server away from Sluice without touching
  * the shared server itself (other tests use it):
  * - `terminateSluiceBackends`: what an administrator, a failover or a
  *   restart does to open connections (57P01 on each of Sluice's backends);
- * - `startPgProxy`: a TCP relay on loopback in front of the server; `cut()`
- *   drops every connection through it and refuses new ones, as a server that
- *   is down does, until `restore()`.
+ * - `startPgProxy`: a TCP proxy on loopback in front of the server; Sluice
+ *   connects through it (`throughProxy`), and `setUp(false)` drops every
+ *   connection and refuses new ones, as a server that is down does, until
+ *   `setUp(true)`.
  */
 
 /**
@@ -36,21 +36,40 @@ export async function terminateSluiceBackends(adminUrl: string, database: string
   }
 }
 
+const urlOf = (adminUrl: string, database: string) => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+
 /**
- * Whether one of Sluice's backends on `database` (or a database named
- * `prefix…`) is inside a transaction, optionally one whose current statement
- * matches `statement` (ILIKE): the moment to terminate it mid-work.
+ * Holds `LOCK TABLE <table> IN SHARE MODE` in `database` until `release()`:
+ * readers go on, writers of the table wait for it inside their transactions.
+ * Sluice's work can so be stopped at a known point (a load about to write
+ * its table) for its connections to be terminated there.
  */
-export async function sluiceInTransaction(adminUrl: string, where: { database?: string; prefix?: string; statement?: string }): Promise<boolean> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: 'test-terminator' });
+export async function holdWriteLock(adminUrl: string, database: string, table: string): Promise<{ release(): Promise<void> }> {
+  const c = new pg.Client({ connectionString: urlOf(adminUrl, database), application_name: 'test-locker' });
+  await c.connect();
+  await c.query('BEGIN');
+  await c.query(`LOCK TABLE ${table} IN SHARE MODE`);
+  return {
+    async release() {
+      await c.query('ROLLBACK');
+      await c.end();
+    },
+  };
+}
+
+/** Whether one of Sluice's backends in `database` waits for a table lock (as for one held by holdWriteLock). */
+export async function sluiceWaitsForTable(adminUrl: string, database: string): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: adminUrl, application_name: 'test-observer' });
   await admin.connect();
   try {
     const { rows } = await admin.query(
       `SELECT 1 FROM pg_stat_activity
-        WHERE (datname = $1 OR starts_with(datname, $2::text))
-          AND application_name LIKE 'sluice%' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
-          AND ($3::text IS NULL OR query ILIKE $3::text)`,
-      [where.database ?? null, where.prefix ?? null, where.statement ?? null],
+        WHERE datname = $1 AND application_name LIKE 'sluice%' AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
+      [database],
     );
     return rows.length > 0;
   } finally {
@@ -58,57 +77,17 @@ export async function sluiceInTransaction(adminUrl: string, where: { database?: 
   }
 }
 
-export interface PgProxy {
-  /** `url` with its host and port replaced by the proxy's. */
-  urlFor(url: string): string;
-  /** Drops every connection and refuses new ones (each is closed as soon as it opens). */
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
+/** `url` (a PostgreSQL URL) through `proxy` (test/helpers/tcp-proxy.ts): its host and port replaced by the proxy's. */
+export function throughProxy(url: string, proxy: TcpProxy): string {
+  const u = new URL(url);
+  const p = new URL(proxy.url);
+  u.hostname = p.hostname;
+  u.port = p.port;
+  return u.toString();
 }
 
-/** A TCP relay on 127.0.0.1 to the PostgreSQL server of `targetUrl`. */
-export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
-  const target = new URL(targetUrl);
-  const sockets = new Set<Socket>();
-  let down = false;
-  const server: Server = createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    urlFor(url) {
-      const u = new URL(url);
-      u.hostname = '127.0.0.1';
-      u.port = String(port);
-      return u.toString();
-    },
-    cut() {
-      down = true;
-      // A reset, as from a host that went away, rather than a polite close.
-      for (const s of sockets) s.resetAndDestroy();
-    },
-    restore() {
-      down = false;
-    },
-    async close() {
-      down = true;
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A TCP proxy in front of the PostgreSQL server of `url`, to make it unreachable to one Sluice (setUp(false)) and back. */
+export function startPgProxy(url: string): Promise<TcpProxy> {
+  const u = new URL(url);
+  return startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
 }
