@@ -152,6 +152,16 @@ describeEachDatabase('Database', (fx) => {
       expect((await fx.db.query('SELECT count(*)::int AS n FROM conf_copy_lost')).rows).toEqual([{ n: 0 }]);
     });
 
+    it('fails a cursor whose connection the server terminates between two reads, and nothing else', async () => {
+      const terminate = () => terminateSluiceBackends(TEST_DATABASE_URL!, new URL(fx.url!).pathname.slice(1));
+      const batches = fx.db.cursor<{ n: number }>('SELECT n FROM generate_series(1, 100) AS n', [], 10)[Symbol.asyncIterator]();
+      expect((await batches.next()).value).toHaveLength(10);
+      // The reader is slow (a client downloading an export): the server ends the connection meanwhile.
+      expect(await terminate()).toBeGreaterThan(0);
+      await expect(batches.next()).rejects.toMatchObject({ code: 'database_connection_lost', message: expect.stringContaining('57P01') });
+      expect((await fx.db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+
     it('says the database is unavailable while the server cannot be reached, and works again once it can', async () => {
       const proxy = await startPgProxy(fx.url!);
       const db = new PostgresDatabase({ url: throughProxy(fx.url!, proxy), poolMax: 2 });
