@@ -239,7 +239,11 @@ export async function startServices(
   logger: Logger,
   options: { applicationName?: string } = {},
 ): Promise<{ services: Services; migrations: MigrationReport }> {
-  const db = await openDatabase(config.database, options);
+  const db = await openDatabase(config.database, {
+    ...options,
+    onTakeOver: (previous) =>
+      logger.warn({ previous: { host: previous.host, pid: previous.pid }, dataDir: config.dataDir }, `took over the data directory from Sluice process ${previous.pid}, which is no longer running (killed or crashed)`),
+  });
   try {
     const migrations = await migrate(db);
     const secretBox = new SecretBox(await resolveSecretKey(config, logger));

@@ -61,7 +61,7 @@ export async function executeRemotely<O>(dataDir: string, name: string, input: u
     throw new UserError(
       'data_dir_locked',
       `The data directory ${dataDir} is in use by another Sluice process that accepts no commands. ${advice} ` +
-        `If no Sluice process is running (one crashed), the lock frees itself within ${LOCK_STALE_MS / 1000} seconds.`,
+        `A process of this machine that crashed gives the lock up at once; one of another machine or container, within ${LOCK_STALE_MS / 1000} seconds.`,
     );
   }
   let response: Response;

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createServerDatabase, describeEachDatabase } from '../../test/helpers/databases.js';
+import { createServerDatabase, describeEachDatabase, TEST_DATABASE_URL } from '../../test/helpers/databases.js';
+import { startPgProxy, terminateSluiceBackends, throughProxy } from '../../test/helpers/pg-outage.js';
+import type { AppError } from '../errors/index.js';
 import { PostgresDatabase } from './postgres.database.js';
 import { loadMigrations, migrate } from './migrate.js';
 
@@ -119,6 +121,68 @@ describeEachDatabase('Database', (fx) => {
       await expect(unreachable.query('SELECT 1')).rejects.toMatchObject({ code: 'database_unavailable' });
       expect(await unreachable.ping()).toBe(false);
       await unreachable.close();
+    });
+
+    // Without a listener on a connection taken out of the pool, its 'error' ends the process.
+    it('fails only the transaction whose connection the server terminates, as retryable, and goes on with new connections', async () => {
+      const terminate = () => terminateSluiceBackends(TEST_DATABASE_URL!, new URL(fx.url!).pathname.slice(1));
+      await fx.db.exec('CREATE TABLE IF NOT EXISTS conf_lost (v int)');
+      const held = fx.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO conf_lost VALUES (1)');
+        expect(await terminate()).toBeGreaterThan(0);
+        await tx.query('INSERT INTO conf_lost VALUES (2)');
+      });
+      const error = (await held.catch((e: unknown) => e)) as AppError;
+      expect(error).toMatchObject({ code: 'database_connection_lost', message: expect.stringContaining('57P01') });
+      expect(error.retryable).toBe(true);
+      expect((await fx.db.query('SELECT count(*)::int AS n FROM conf_lost')).rows).toEqual([{ n: 0 }]);
+      await fx.db.query('INSERT INTO conf_lost VALUES (3)');
+      expect((await fx.db.query<{ v: number }>('SELECT v FROM conf_lost')).rows).toEqual([{ v: 3 }]);
+    });
+
+    it('fails a COPY whose connection the server terminates mid-stream, keeping none of its rows', async () => {
+      const terminate = () => terminateSluiceBackends(TEST_DATABASE_URL!, new URL(fx.url!).pathname.slice(1));
+      await fx.db.exec('CREATE TABLE IF NOT EXISTS conf_copy_lost (v int)');
+      async function* rows() {
+        for (let i = 0; i < 1000; i++) yield `${i}\n`;
+        await terminate();
+        for (let i = 1000; i < 2000; i++) yield `${i}\n`;
+      }
+      await expect(fx.db.copyFrom('COPY conf_copy_lost (v) FROM STDIN', rows())).rejects.toMatchObject({ code: 'database_connection_lost', message: expect.stringContaining('57P01') });
+      expect((await fx.db.query('SELECT count(*)::int AS n FROM conf_copy_lost')).rows).toEqual([{ n: 0 }]);
+    });
+
+    it('fails a cursor whose connection the server terminates between two reads, and nothing else', async () => {
+      const terminate = () => terminateSluiceBackends(TEST_DATABASE_URL!, new URL(fx.url!).pathname.slice(1));
+      const batches = fx.db.cursor<{ n: number }>('SELECT n FROM generate_series(1, 100) AS n', [], 10)[Symbol.asyncIterator]();
+      expect((await batches.next()).value).toHaveLength(10);
+      // The reader is slow (a client downloading an export): the server ends the connection meanwhile.
+      expect(await terminate()).toBeGreaterThan(0);
+      await expect(batches.next()).rejects.toMatchObject({ code: 'database_connection_lost', message: expect.stringContaining('57P01') });
+      expect((await fx.db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('says the database is unavailable while the server cannot be reached, and works again once it can', async () => {
+      const proxy = await startPgProxy(fx.url!);
+      const db = new PostgresDatabase({ url: throughProxy(fx.url!, proxy), poolMax: 2 });
+      try {
+        expect(await db.ping()).toBe(true);
+        const held = db.transaction(async (tx) => {
+          await tx.query('SELECT 1');
+          proxy.setUp(false);
+          await new Promise((r) => setTimeout(r, 50));
+          await tx.query('SELECT 2');
+        });
+        await expect(held).rejects.toMatchObject({ code: 'database_connection_lost' });
+        expect(await db.ping()).toBe(false);
+        await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'database_unavailable' });
+        proxy.setUp(true);
+        expect(await db.ping()).toBe(true);
+        expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await db.close();
+        await proxy.close();
+      }
     });
 
     it('serialises migrations of processes that start at the same time', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DatabaseConfig } from '../config/index.js';
-import { lockDataDir, type ReleaseLock } from './data-dir.lock.js';
+import { takeDataDirLock } from './data-dir.lock.js';
+import type { ProcessIdentity } from '../process-identity.js';
 import { PgliteDatabase } from './pglite.database.js';
 import { PostgresDatabase } from './postgres.database.js';
 import type { Database } from './types.js';
@@ -8,23 +9,30 @@ import type { Database } from './types.js';
 export type { Database, DatabaseKind, PoolStats, Queryable, QueryResult } from './types.js';
 export { METADATA_SCHEMA } from './types.js';
 export { migrate, loadMigrations, type Migration, type MigrationReport } from './migrate.js';
-export { lockDataDir, isDataDirLocked, LOCK_STALE_MS, type ReleaseLock } from './data-dir.lock.js';
+export { lockDataDir, takeDataDirLock, isDataDirLocked, LOCK_STALE_MS, type ReleaseLock, type LockTaken } from './data-dir.lock.js';
 export { PgliteDatabase } from './pglite.database.js';
 export { PostgresDatabase } from './postgres.database.js';
 
 /** Where PGlite keeps its files inside the data directory. */
 export const pgliteDir = (dataDir: string): string => path.join(dataDir, 'pgdata');
 
+export interface OpenOptions {
+  applicationName?: string;
+  /** Called when the embedded data directory's lock belonged to a process that died, and was taken over. */
+  onTakeOver?: (previous: ProcessIdentity) => void;
+}
+
 /**
  * Opens the configured database. For the embedded kind it first takes the
- * data directory lock (throwing `data_dir_locked` when another process has
- * it) and releases it again on close.
+ * data directory lock (throwing `data_dir_locked` when another live process
+ * has it; taking it over when its owner died) and releases it again on close.
  */
-export async function openDatabase(config: DatabaseConfig, options: { applicationName?: string } = {}): Promise<Database> {
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
   if (config.kind === 'postgres') {
-    return new PostgresDatabase({ url: config.url, poolMax: config.poolMax, ...options });
+    return new PostgresDatabase({ url: config.url, poolMax: config.poolMax, ...(options.applicationName ? { applicationName: options.applicationName } : {}) });
   }
-  const release: ReleaseLock = await lockDataDir(config.dataDir);
+  const { release, tookOverFrom } = await takeDataDirLock(config.dataDir);
+  if (tookOverFrom) options.onTakeOver?.(tookOverFrom);
   try {
     return await PgliteDatabase.open(pgliteDir(config.dataDir), release);
   } catch (error) {

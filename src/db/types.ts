@@ -49,6 +49,13 @@ export interface Queryable {
   copyOut(sql: string): Promise<Buffer>;
 }
 
+/**
+ * On a PostgreSQL server, a connection that dies under a call (terminated by
+ * an administrator, a failover, a restart) fails that call alone with
+ * `database_connection_lost`, and one that cannot be opened with
+ * `database_unavailable`; both are transient. The handle opens new
+ * connections for the next calls: nothing needs reopening.
+ */
 export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   /**

@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { UserError } from '../errors/index.js';
 import { silentLogger } from '../logger.js';
+import { currentProcess, identityOf } from '../process-identity.js';
 import { Engine, type EngineOptions } from './engine.js';
 import type { PipelineDefinition, PipelineRegistry, TaskContext, TaskDefinition } from './model.js';
 import { RunStore } from './run-store.js';
+import { WorkerRegistry } from './worker-registry.js';
 
 /**
  * The engine on a real database with a pipeline made for the test: each
@@ -209,6 +213,81 @@ describeEachDatabase('engine', (fixture) => {
     const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 10_000 });
     expect(done.state).toBe('success');
     expect(done.tasks[0]!.tryNumber).toBe(2);
+    const { rows } = await fixture.db.query<{ error: string }>("SELECT error FROM task_attempts WHERE run_id = $1 AND task_id = 'a' AND try_number = 1", [run.runId]);
+    expect(rows[0]!.error).toContain('left running by a Sluice process (killed-process)');
+  });
+
+  it("takes back at once, whatever their lease, the tasks of this host's workers whose processes died, and leaves the living ones'", async () => {
+    const store = new RunStore(fixture.db);
+    const workers = new WorkerRegistry(fixture.db);
+    engine = new Engine(options());
+    // A worker process of this host, killed with SIGKILL while it ran a task with an hour's lease.
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const killed = identityOf(child.pid!)!;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const orphaned = await engine.trigger({ orgId: 'eng-a', dagId: 'test_slow_dead', trigger: 'manual' });
+    await workers.register('dead-on-this-host', killed);
+    expect(await store.claim('dead-on-this-host', 3600, 4)).toMatchObject({ runId: orphaned.runId, taskId: 'wait' });
+    // And one whose process runs (this one): its task is its own business.
+    const held = await engine.trigger({ orgId: 'eng-a', dagId: 'test_slow_alive', trigger: 'manual' });
+    await workers.register('alive-on-this-host', currentProcess());
+    const heldClaim = await store.claim('alive-on-this-host', 3600, 4);
+    expect(heldClaim).toMatchObject({ runId: held.runId, taskId: 'wait' });
+
+    engine = new Engine(options({ leaseSeconds: 3600 }));
+    engine.start();
+    const done = await engine.waitForRun('eng-a', orphaned.runId, { timeoutMs: 15_000 });
+    expect(done.state).toBe('success');
+    expect(done.tasks[0]).toMatchObject({ taskId: 'wait', tryNumber: 2 });
+    const { rows } = await fixture.db.query<{ try_number: number; worker: string; state: string; error: string | null }>(
+      "SELECT try_number, worker, state, error FROM task_attempts WHERE run_id = $1 AND task_id = 'wait' ORDER BY try_number",
+      [orphaned.runId],
+    );
+    expect(rows.map((r) => [r.try_number, r.worker, r.state])).toEqual([
+      [1, 'dead-on-this-host', 'failed'],
+      [2, engine.pool.id, 'success'],
+    ]);
+    expect(rows[0]!.error).toContain(`pid ${child.pid}) is no longer running`);
+    const alive = await engine.runs.get('eng-a', held.runId);
+    expect(alive.tasks[0]).toMatchObject({ taskId: 'wait', state: 'running', tryNumber: 1 });
+    const { rows: registered } = await fixture.db.query<{ id: string }>("SELECT id FROM workers WHERE id LIKE '%-on-this-host' ORDER BY id");
+    expect(registered.map((r) => r.id)).toEqual(['alive-on-this-host']);
+    await store.completeAttempt('alive-on-this-host', heldClaim!, { kind: 'success' });
+    await workers.forget(['alive-on-this-host']);
+  });
+
+  it('takes back its own attempt whose end it could not record (the database was away), once the lease ran out', async () => {
+    const store = new RunStore(fixture.db);
+    engine = new Engine(options({ leaseSeconds: 2 }));
+    const run = await engine.trigger({ orgId: 'eng-a', dagId: 'test_slow_own', trigger: 'manual' });
+    // This pool's own claim, which it no longer runs: as after an attempt whose end could not be written.
+    expect(await store.claim(engine.pool.id, 1, 4)).toMatchObject({ runId: run.runId, taskId: 'wait' });
+    engine.start();
+    const done = await engine.waitForRun('eng-a', run.runId, { timeoutMs: 15_000 });
+    expect(done.state).toBe('success');
+    expect(done.tasks[0]).toMatchObject({ taskId: 'wait', tryNumber: 2 });
+  });
+
+  it("retries at once a task whose worker died, but after the backoff one whose worker's lease ran out", async () => {
+    const store = new RunStore(fixture.db);
+    engine = new Engine(options());
+    const hour = () => 3_600_000;
+    const dead = await engine.trigger({ orgId: 'eng-b', dagId: 'test_slow_reap_dead', trigger: 'manual' });
+    expect(await store.claim('gone', 1, 4)).toMatchObject({ runId: dead.runId });
+    expect(await store.reap({ kind: 'dead', owners: [{ id: 'gone', why: 'its process is no longer running' }] }, hour)).toEqual([
+      { runId: dead.runId, taskId: 'wait', tryNumber: 1, owner: 'gone', state: 'up_for_retry' },
+    ]);
+    expect(await store.claim('next', 30, 4)).toMatchObject({ runId: dead.runId, taskId: 'wait', tryNumber: 2 });
+    await store.completeAttempt('next', { runId: dead.runId, taskId: 'wait', tryNumber: 2 }, { kind: 'success' });
+
+    const stalled = await engine.trigger({ orgId: 'eng-b', dagId: 'test_slow_reap_expired', trigger: 'manual' });
+    expect(await store.claim('stalled', 1, 4)).toMatchObject({ runId: stalled.runId });
+    await sleep(1100);
+    expect(await store.reap({ kind: 'expired', worker: 'me', running: [] }, hour)).toMatchObject([{ runId: stalled.runId, taskId: 'wait', state: 'up_for_retry' }]);
+    expect(await store.claim('next', 30, 4)).toBeNull();
+    await engine.cancel('eng-b', stalled.runId);
   });
 
   it('creates one run per schedule and fire time, whoever asks', async () => {

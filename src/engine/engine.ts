@@ -7,6 +7,7 @@ import { RunStore, type RunView } from './run-store.js';
 import { Scheduler, type ScheduleHandover } from './scheduler.js';
 import { ScheduleStore } from './schedule-store.js';
 import { WorkerPool, type RunEndEvent } from './worker.js';
+import { WorkerRegistry } from './worker-registry.js';
 
 export interface EngineOptions {
   db: Database;
@@ -61,6 +62,7 @@ export class Engine {
     this.schedules = new ScheduleStore(options.db);
     this.pool = new WorkerPool({
       store: this.runs,
+      workers: new WorkerRegistry(options.db),
       registry: options.registry,
       logger: options.logger.child({ component: 'worker' }),
       concurrency: options.workerConcurrency,

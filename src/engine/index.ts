@@ -6,7 +6,8 @@
 export * from './model.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, retryPolicy } from './retry-policy.js';
 export { decidePending, planAdvance, planRetry, type AdvancePlan, type TaskSnapshot } from './states.js';
-export { RunStore, newRunId, type RunView, type TaskView, type LogView, type RunFilters, type ClaimedAttempt, type CreateRunInput } from './run-store.js';
+export { RunStore, newRunId, type RunView, type TaskView, type LogView, type RunFilters, type ClaimedAttempt, type CreateRunInput, type ReapScope, type ReapedAttempt } from './run-store.js';
+export { WorkerRegistry } from './worker-registry.js';
 export { ScheduleStore, type ScheduleView, type NewSchedule, type ScheduleChanges } from './schedule-store.js';
 export { WorkerPool, AttemptAborted, type WorkerPoolOptions, type AttemptEvent, type AttemptEndEvent, type RunEndEvent } from './worker.js';
 export { Scheduler, type SchedulerOptions, type ScheduleHandover, type ScheduleFiredEvent } from './scheduler.js';

@@ -94,6 +94,26 @@ export type AttemptOutcome =
   | { kind: 'failure'; error: string; errorCode: string | null; retryable: boolean; retryDelayMs: number }
   | { kind: 'cancelled'; error: string };
 
+/**
+ * Which attempts `reap` takes back from their workers:
+ * - `expired`: any whose lease ran out (its worker stopped renewing it), except those `worker` still runs;
+ * - `dead`: every attempt of these workers, whose processes are known to have died (see WorkerRegistry);
+ * - `all`: every attempt but `worker`'s own: on the embedded database at start, where the data
+ *   directory lock proves that no other process runs.
+ */
+export type ReapScope =
+  | { kind: 'expired'; worker: string; running: readonly { runId: string; taskId: string }[] }
+  | { kind: 'dead'; owners: readonly { id: string; why: string }[] }
+  | { kind: 'all'; worker: string };
+
+export interface ReapedAttempt {
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+  owner: string | null;
+  state: TaskState;
+}
+
 export interface RunFilters {
   connectionId?: string | undefined;
   dagId?: string | undefined;
@@ -455,36 +475,51 @@ export class RunStore {
   }
 
   /**
-   * Fails attempts whose lease ran out (their worker died or stalled): retried
-   * when tries are left, after `retryDelayMs(pipeline, taskId, nextTry)`.
-   * `exceptOwner` keeps a worker from reaping its own live attempts;
-   * `everyOwner` (embedded start-up, where the data-directory lock proves no
-   * other process exists) reaps every running attempt at once.
+   * Fails (and, with tries left, retries) attempts whose worker is gone, in
+   * batches of 100: see ReapScope for which. The attempt's row says why.
    */
-  async reapExpired(options: { exceptOwner: string; everyOwner?: boolean; retryDelayMs: (pipeline: string, taskId: string, nextTry: number) => number }): Promise<{ runId: string; taskId: string; tryNumber: number; owner: string | null; state: TaskState }[]> {
+  async reap(scope: ReapScope, retryDelayMs: (pipeline: string, taskId: string, nextTry: number) => number): Promise<ReapedAttempt[]> {
     return this.db.transaction(async (tx) => {
+      const which =
+        scope.kind === 'expired'
+          ? {
+              where: `ti.lease_expires_at < now()
+                      AND (ti.lease_owner IS DISTINCT FROM $1 OR (ti.run_id, ti.task_id) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])))`,
+              params: [scope.worker, scope.running.map((a) => a.runId), scope.running.map((a) => a.taskId)],
+            }
+          : scope.kind === 'dead'
+            ? { where: 'ti.lease_owner = ANY($1::text[])', params: [scope.owners.map((o) => o.id)] }
+            : { where: 'ti.lease_owner IS DISTINCT FROM $1', params: [scope.worker] };
       const { rows } = await tx.query<{ run_id: string; task_id: string; try_number: number; max_attempts: number; lease_owner: string | null; lease_expires_at: Date | null; pipeline: string; cancel_requested: boolean }>(
         `SELECT ti.run_id, ti.task_id, ti.try_number, ti.max_attempts, ti.lease_owner, ti.lease_expires_at, r.pipeline, r.cancel_requested
            FROM task_instances ti JOIN runs r ON r.id = ti.run_id
-          WHERE ti.state = 'running' AND ti.lease_owner IS DISTINCT FROM $1
-            AND ($2 OR ti.lease_expires_at < now())
+          WHERE ti.state = 'running' AND ${which.where}
           ORDER BY ti.lease_expires_at
           LIMIT 100
           FOR UPDATE OF ti SKIP LOCKED`,
-        [options.exceptOwner, options.everyOwner ?? false],
+        which.params,
       );
-      const reaped: { runId: string; taskId: string; tryNumber: number; owner: string | null; state: TaskState }[] = [];
+      const reaped: ReapedAttempt[] = [];
       for (const r of rows) {
         const retry = !r.cancel_requested && r.try_number < r.max_attempts;
         const state: TaskState = r.cancel_requested ? 'cancelled' : retry ? 'up_for_retry' : 'failed';
-        const error = `the worker running try ${r.try_number} (${r.lease_owner ?? 'unknown'}) stopped renewing its lease${r.lease_expires_at ? ` (expired ${iso(r.lease_expires_at)})` : ''}; it was killed or lost`;
+        const owner = r.lease_owner ?? 'unknown';
+        const error =
+          scope.kind === 'expired'
+            ? `the worker running try ${r.try_number} (${owner}) stopped renewing its lease${r.lease_expires_at ? ` (expired ${iso(r.lease_expires_at)})` : ''}; it was killed or lost`
+            : scope.kind === 'dead'
+              ? `the worker running try ${r.try_number} (${owner}) is gone: ${scope.owners.find((o) => o.id === r.lease_owner)?.why ?? 'its process is no longer running'}; its task was taken back at once`
+              : `try ${r.try_number} was left running by a Sluice process (${owner}) that stopped without finishing it (killed or crashed); the process that took the data directory over took it back at start`;
+        // A worker that died says nothing about the task: run it again at once. A lease that ran out
+        // may be a worker cut off rather than dead, so that one waits the backoff.
+        const delayMs = retry && scope.kind === 'expired' ? retryDelayMs(r.pipeline, r.task_id, r.try_number + 1) : 0;
         await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [r.run_id]);
         await tx.query(
           `UPDATE task_instances SET state = $3, lease_owner = NULL, lease_expires_at = NULL, error = $4, error_code = 'worker_lost',
                   ended_at = CASE WHEN $3 = 'up_for_retry' THEN NULL ELSE now() END,
                   available_at = CASE WHEN $3 = 'up_for_retry' THEN now() + make_interval(secs => $5::double precision / 1000) ELSE available_at END
             WHERE run_id = $1 AND task_id = $2`,
-          [r.run_id, r.task_id, state, error, retry ? options.retryDelayMs(r.pipeline, r.task_id, r.try_number + 1) : 0],
+          [r.run_id, r.task_id, state, error, delayMs],
         );
         await tx.query("UPDATE task_attempts SET state = 'failed', ended_at = now(), error = $4 WHERE run_id = $1 AND task_id = $2 AND try_number = $3", [r.run_id, r.task_id, r.try_number, error]);
         await advanceRun(tx, r.run_id);

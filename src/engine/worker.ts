@@ -1,17 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isDataException } from '../db/index.js';
 import { isAppError } from '../errors/index.js';
 import { maskingLogger, type Logger } from '../logger.js';
+import { currentProcess, describeProcess, processState, type ProcessIdentity } from '../process-identity.js';
 import { SecretMasker } from '../secrets/index.js';
 import { AttemptLog } from './attempt-log.js';
 import type { PipelineDefinition, PipelineRegistry, RunState, TaskContext, TaskDefinition, TaskResult, TaskState } from './model.js';
 import { backoffDelayMs, retryPolicy } from './retry-policy.js';
-import type { AttemptOutcome, ClaimedAttempt, RunStore } from './run-store.js';
+import type { AttemptOutcome, ClaimedAttempt, ReapScope, RunStore } from './run-store.js';
+import type { WorkerRegistry } from './worker-registry.js';
 
 export interface WorkerPoolOptions {
   store: RunStore;
+  /** Where pools record their processes, so that one on the same host can take a dead one's tasks back at once. */
+  workers: WorkerRegistry;
   registry: PipelineRegistry;
   logger: Logger;
   /** Attempts this process runs at once. */
@@ -31,6 +34,8 @@ export interface WorkerPoolOptions {
   /** Finished runs older than this many days are deleted every hour; 0 (the default here) keeps them. */
   runRetentionDays?: number;
   id?: string;
+  /** The process this pool runs in (default: this one); tests give another. */
+  process?: ProcessIdentity;
 }
 
 /** Why an attempt's signal was aborted. */
@@ -84,6 +89,8 @@ export interface RunEndEvent {
 export class WorkerPool extends EventEmitter {
   readonly id: string;
   readonly #o: Required<Omit<WorkerPoolOptions, 'id'>>;
+  #registered = false;
+  #claimFailing = false;
   readonly #active = new Map<string, Active>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -93,8 +100,9 @@ export class WorkerPool extends EventEmitter {
 
   constructor(options: WorkerPoolOptions) {
     super();
-    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.#o = { pollIntervalMs: 500, soleWorker: false, shutdownGraceMs: 10_000, runRetentionDays: 0, ...options };
+    const me = options.process ?? currentProcess();
+    this.id = options.id ?? `${me.host}:${me.pid}:${randomBytes(3).toString('hex')}`;
+    this.#o = { pollIntervalMs: 500, soleWorker: false, shutdownGraceMs: 10_000, runRetentionDays: 0, process: me, ...options };
   }
 
   get activeCount(): number {
@@ -111,12 +119,17 @@ export class WorkerPool extends EventEmitter {
       this.#timers.push(timer);
     };
     every(Math.min(leaseMs / 3, 5000), () => this.#heartbeat());
-    every(Math.max(1000, leaseMs / 2), () => this.#reap(false));
+    every(Math.max(1000, Math.min(leaseMs / 2, 5000)), () => this.#lookAfterLostWorkers());
     if (this.#o.runRetentionDays > 0) every(3_600_000, () => this.#prune());
     if (this.#o.soleWorker) every(60_000, () => this.#o.store.analyze().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'could not refresh table statistics')));
     this.#loop = (async () => {
+      await this.#register();
+      // A restart takes its dead predecessor's tasks back before it claims anything: embedded, every
+      // running task is such (the data directory lock proves no other process runs); on a server,
+      // those of this host's workers whose processes died.
+      if (this.#o.soleWorker) await this.#reap({ kind: 'all', worker: this.id });
+      await this.#reapDeadOnThisHost();
       if (this.#o.soleWorker) {
-        await this.#reap(true);
         await this.#o.store.analyze().catch((error: unknown) => this.#o.logger.warn({ err: error }, 'could not refresh table statistics'));
       }
       // With no slots this process claims nothing, but still heartbeats the attempts Airflow asked it to run.
@@ -161,6 +174,7 @@ export class WorkerPool extends EventEmitter {
       for (const a of this.#active.values()) a.controller.abort(new AttemptAborted('shutdown', 'the worker was stopped'));
       await all;
     }
+    await this.#o.workers.forget([this.id]).catch((error: unknown) => this.#o.logger.debug({ err: error }, 'could not remove this worker from the workers table'));
   }
 
   async #run(): Promise<void> {
@@ -170,8 +184,12 @@ export class WorkerPool extends EventEmitter {
         let claims: ClaimedAttempt[] = [];
         try {
           claims = await this.#o.store.claimBatch(this.id, this.#o.leaseSeconds, this.#o.orgMaxActiveTasks, free);
+          if (this.#claimFailing) this.#o.logger.info('claiming tasks again');
+          this.#claimFailing = false;
         } catch (error) {
-          this.#o.logger.error({ err: error }, 'could not claim tasks; retrying at the next poll');
+          // Once per outage, not at every poll while the database is away.
+          if (!this.#claimFailing) this.#o.logger.error({ err: error }, 'could not claim tasks; retrying at every poll until the database answers');
+          this.#claimFailing = true;
         }
         for (const claim of claims) this.#execute(claim);
         if (claims.length < free) break;
@@ -371,18 +389,51 @@ export class WorkerPool extends EventEmitter {
     }
   }
 
-  async #reap(everyOwner: boolean): Promise<void> {
+  /** Every few seconds (half a lease, at most 5 s): this pool's sign of life, then the tasks of workers that died (on this host) or went silent (anywhere). */
+  async #lookAfterLostWorkers(): Promise<void> {
+    if (this.#registered) {
+      this.#registered = await this.#o.workers.seen(this.id).catch(() => true);
+    }
+    if (!this.#registered) await this.#register();
+    await this.#reapDeadOnThisHost();
+    // Not the attempts this pool still runs (a long statement on the embedded database can delay their
+    // heartbeat), but its own that it no longer runs: an attempt whose end could not be recorded while
+    // the database was away is taken back here, even when no other process runs.
+    const running = [...this.#active.values()].map((a) => ({ runId: a.claim.runId, taskId: a.claim.taskId }));
+    await this.#reap({ kind: 'expired', worker: this.id, running });
+  }
+
+  async #register(): Promise<void> {
+    try {
+      await this.#o.workers.register(this.id, this.#o.process);
+      this.#registered = true;
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not record this worker in the workers table; trying again later');
+    }
+  }
+
+  /** Takes back at once the tasks of workers of this host whose processes are dead (see process-identity.ts). */
+  async #reapDeadOnThisHost(): Promise<void> {
+    try {
+      const peers = await this.#o.workers.onHost(this.#o.process.host, this.id);
+      const dead = peers.filter((p) => processState(p.process) === 'dead');
+      if (dead.length === 0) return;
+      await this.#reap({ kind: 'dead', owners: dead.map((d) => ({ id: d.id, why: `its process (${describeProcess(d.process)}) is no longer running` })) });
+      await this.#o.workers.forget(dead.map((d) => d.id));
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not look for dead workers on this host; retrying later');
+    }
+  }
+
+  async #reap(scope: ReapScope): Promise<void> {
     try {
       for (;;) {
-        const reaped = await this.#o.store.reapExpired({
-          exceptOwner: this.id,
-          everyOwner,
-          retryDelayMs: (pipeline, taskId, nextTry) => {
-            const task = this.#o.registry.get(pipeline)?.tasks.find((t) => t.id === taskId);
-            return backoffDelayMs(retryPolicy(task?.retry), nextTry);
-          },
+        const reaped = await this.#o.store.reap(scope, (pipeline, taskId, nextTry) => {
+          const task = this.#o.registry.get(pipeline)?.tasks.find((t) => t.id === taskId);
+          return backoffDelayMs(retryPolicy(task?.retry), nextTry);
         });
-        for (const r of reaped) this.#o.logger.warn({ runId: r.runId, taskId: r.taskId, attempt: r.tryNumber, owner: r.owner, state: r.state }, 'failed an attempt whose worker stopped renewing its lease');
+        const why = scope.kind === 'expired' ? 'its worker stopped renewing its lease' : scope.kind === 'dead' ? 'its worker\'s process died' : 'a previous process on this data directory left it running';
+        for (const r of reaped) this.#o.logger.warn({ runId: r.runId, taskId: r.taskId, attempt: r.tryNumber, owner: r.owner, state: r.state }, `failed an attempt: ${why}`);
         if (reaped.length > 0) this.wake();
         if (reaped.length < 100) return;
       }

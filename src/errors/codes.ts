@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   port_in_use: { status: 409, intent: 'user', title: 'The HTTP port is taken by another program.' },
   database_refused: { status: 503, intent: 'user', title: 'The PostgreSQL server refused the login or does not have the database named in the settings.' },
   database_unavailable: { status: 503, intent: 'transient', title: 'The database cannot be reached.' },
+  database_connection_lost: { status: 503, intent: 'transient', title: 'The connection to PostgreSQL died under the work using it (terminated, a failover or a restart).' },
   not_implemented: { status: 501, intent: 'user', title: 'This version of Sluice does not do this yet (for example the inventory forecast).' },
   airflow_unreachable: { status: 503, intent: 'transient', title: 'Airflow\'s REST API could not be reached or did not answer in time.' },
   airflow_auth_failed: { status: 502, intent: 'user', title: 'Airflow refused the configured username/password, or the user lacks the role for the action.' },

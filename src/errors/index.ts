@@ -118,6 +118,7 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'port_in_use':
     case 'database_refused':
     case 'database_unavailable':
+    case 'database_connection_lost':
     case 'not_implemented':
     case 'airflow_unreachable':
     case 'airflow_auth_failed':

@@ -32,10 +32,13 @@ export async function startServer(config: Config, logger: Logger, out: Output): 
     started = await startServices(config, logger, { applicationName: 'sluice-server' });
   } catch (error) {
     if (error instanceof AppError && error.code === 'data_dir_locked') {
-      const other = await readControlFile(config.dataDir);
+      // The control file of a server that died may still be there: name the URL of the lock's owner only.
+      const owner = (error.details as { owner?: { pid: number } } | undefined)?.owner;
+      const control = await readControlFile(config.dataDir);
+      const other = control && (!owner || owner.pid === control.pid) ? control : undefined;
       throw new UserError(
         'data_dir_locked',
-        `${error.message}${other ? ` (pid ${other.pid}, serving ${other.url})` : ''}. ` +
+        `${error.message}${other ? `, serving ${other.url}` : ''}. ` +
           'Stop it first, or set SLUICE_DATA_DIR to another directory; to run several processes on one database, use a PostgreSQL server (DATABASE_URL).',
       );
     }
