@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/databases.js';
-import { PgliteDatabase } from '../db/index.js';
+import { PgliteDatabase, PostgresDatabase } from '../db/index.js';
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { silentLogger } from '../logger.js';
 import { AuditService } from './audit.service.js';
 
@@ -56,5 +57,26 @@ describeEachDatabase('audit trail', (fx) => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'could not write audit event', event: { action: 'token.create', requestId: 'req-lost', input: { name: 'kept in the log' } } });
     expect(audit.failedWrites).toBe(1);
+  });
+
+  it.runIf(fx.kind === 'postgres')('keeps an event through a short database outage, writing it once the database answers again', async () => {
+    const target = new URL(fx.url!);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }, { up: false });
+    const url = new URL(fx.url!);
+    url.host = new URL(proxy.url).host;
+    const db = new PostgresDatabase({ url: url.toString(), poolMax: 2 });
+    try {
+      const audit = new AuditService(db, silentLogger());
+      const written = audit.record({ orgId: null, actor: { type: 'anonymous', id: null }, action: 'token.create', outcome: 'success', requestId: 'req-outage' });
+      await new Promise((r) => setTimeout(r, 400));
+      proxy.setUp(true);
+      await written;
+      expect(audit.failedWrites).toBe(0);
+      const { rows } = await fx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE request_id = 'req-outage'");
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+      await proxy.close();
+    }
   });
 });

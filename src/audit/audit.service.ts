@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../db/index.js';
 import { iso, isDataException, storableText } from '../db/index.js';
 import type { Actor } from '../auth/schemas.js';
+import { isAppError } from '../errors/index.js';
 import { MORE_KEYS, redact } from './redact.js';
 
 /** The longest text an event keeps in one column (a target, an action); a path id is at most a few hundred characters. */
 const MAX_TEXT = 1000;
+/** Waits between tries of an event write that met a passing fault: about 30 s in all. */
+const AUDIT_RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 15000];
 
 /** A text column's value as PostgreSQL can store it. */
 const text = (value: string | null | undefined): string | null =>
@@ -111,7 +114,7 @@ export class AuditService {
    * happened and its caller must still get its answer.
    */
   record(entry: AuditEntry): Promise<void> {
-    const write = this.writeOrFallBack(entry).catch((error: unknown) => {
+    const write = this.writeRetrying(entry).catch((error: unknown) => {
       this.#failedWrites += 1;
       this.logger.error({ err: error, event: { ...entry, input: safeInput(entry.input) } }, 'could not write audit event');
     });
@@ -128,6 +131,24 @@ export class AuditService {
   /** Resolves when every event recorded so far is written (used at shutdown and in tests). */
   async flush(): Promise<void> {
     await Promise.all([...this.#pending]);
+  }
+
+  /**
+   * A connection the database dropped, or a database briefly unreachable,
+   * must not lose the event: passing faults are retried for up to about half
+   * a minute (the audited request has its answer already, so nothing waits).
+   */
+  private async writeRetrying(entry: AuditEntry): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.writeOrFallBack(entry);
+      } catch (error) {
+        const delay = AUDIT_RETRY_DELAYS_MS[attempt];
+        if (!(isAppError(error) && error.retryable) || delay === undefined) throw error;
+        this.logger.warn({ err: error, action: entry.action, requestId: entry.requestId, attempt: attempt + 1 }, 'audit event not written yet; trying again');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   private async writeOrFallBack(entry: AuditEntry): Promise<void> {
