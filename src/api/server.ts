@@ -67,12 +67,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Requests refused before routing, and requests Node cannot read, answer in the error shape too.
     frameworkErrors: frameworkErrorHandler(auditor),
     clientErrorHandler,
+    // Fastify logs two lines per request at info; a server's log is for what happened to its work, so
+    // requests are one line at debug (LOG_LEVEL=debug shows them), and failures are logged where they happen.
+    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, route: request.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   await app.register(helmet, {
