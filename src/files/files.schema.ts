@@ -29,6 +29,7 @@ export const FileRecord = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  sheet: z.string().nullable().describe('The sheet of an .xlsx workbook that is read (by name or position); null: the first'),
   purgedAt: z.string().nullable().describe('When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay'),
 });
 export type FileRecord = z.infer<typeof FileRecord>;

@@ -6,7 +6,8 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Database } from '../db/index.js';
 import { iso, isUniqueViolation } from '../db/index.js';
-import { notFound, UserError } from '../errors/index.js';
+import { findSheet, sniffFormat, workbookSheets, type FileFormat } from '../connectors/file/index.js';
+import { isAppError, notFound, UserError, validationFailed } from '../errors/index.js';
 import type { FieldMappingInput } from '../mapping/index.js';
 import type { FileRecord, FileStatus } from './files.schema.js';
 
@@ -33,6 +34,7 @@ interface FileRow {
   created_at: Date;
   updated_at: Date;
   purged_at: Date | null;
+  sheet: string | null;
 }
 
 const n = (v: string | number | null) => (v === null ? null : Number(v));
@@ -60,6 +62,7 @@ const view = (r: FileRow): FileRecord => ({
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
   purgedAt: r.purged_at === null || r.purged_at === undefined ? null : iso(r.purged_at),
+  sheet: r.sheet ?? null,
 });
 
 /** Bytes received into a temporary file, before they are recorded. */
@@ -67,14 +70,24 @@ export interface ReceivedUpload {
   tmp: string;
   bytes: number;
   checksum: string;
+  /** The first bytes (up to HEAD_BYTES): enough to tell what the file is before recording it. */
+  head: Buffer;
 }
+
+const HEAD_BYTES = 64 * 1024;
 
 /** Counts bytes and hashes them on the way to disk; refuses past `max`. */
 function meter(max: number) {
   const hash = createHash('sha256');
   let bytes = 0;
+  const head: Buffer[] = [];
+  let headBytes = 0;
   const transform = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      if (headBytes < HEAD_BYTES) {
+        head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+        headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+      }
       bytes += chunk.length;
       if (bytes > max) {
         done(new UserError('payload_too_large', `the file is larger than the ${Math.round(max / 1024 / 1024)} MiB allowed (SLUICE_MAX_UPLOAD_MB)`));
@@ -84,7 +97,7 @@ function meter(max: number) {
       done(null, chunk);
     },
   });
-  return { transform, result: () => ({ bytes, checksum: hash.digest('hex') }) };
+  return { transform, result: () => ({ bytes, checksum: hash.digest('hex'), head: Buffer.concat(head) }) };
 }
 
 /**
@@ -122,8 +135,40 @@ export class FilesService {
   }
 
   /** Records received bytes as a file of `table`; `duplicate` (and the earlier record) when these bytes were already uploaded for it. */
-  async commit(orgId: string, userId: string | null, input: { table: string; filename: string }, received: ReceivedUpload): Promise<{ file: FileRecord; duplicate: boolean }> {
-    const same = () => this.db.query<FileRow>('SELECT * FROM files WHERE org_id = $1 AND table_name = $2 AND checksum = $3', [orgId, input.table, received.checksum]);
+  /**
+   * What can be known of an upload at once, before it is recorded: it has
+   * content (`file_empty`), it is a format Sluice reads (`file_unsupported`),
+   * and a workbook has the sheet asked for (`invalid_config` naming `sheet`,
+   * with the workbook's sheets). Returns the sheet's name as the workbook
+   * writes it. The same checks run again when the file is read.
+   */
+  async checkContent(received: ReceivedUpload, input: { filename: string; sheet?: string | undefined }): Promise<{ format: FileFormat; sheet: string | undefined }> {
+    let format: FileFormat;
+    try {
+      format = sniffFormat(received.head, input.filename, received.bytes <= received.head.length);
+    } catch (error) {
+      if (isAppError(error)) throw new UserError(error.code, error.message, { details: { issues: [{ field: 'file', message: error.message }] } });
+      throw error;
+    }
+    if (input.sheet === undefined) return { format, sheet: undefined };
+    const refuse = (message: string) => validationFailed([{ field: 'sheet', message }], 'invalid_config');
+    if (format !== 'xlsx') throw refuse(`only an Excel workbook (.xlsx) has sheets; this file is ${format.toUpperCase()}`);
+    const names = await workbookSheets(received.tmp);
+    const sheet = findSheet(names, input.sheet);
+    if (sheet === undefined) throw refuse(`the workbook has no sheet ${JSON.stringify(input.sheet)}; its sheets are ${names.map((n) => JSON.stringify(n)).join(', ') || 'none'}`);
+    return { format, sheet };
+  }
+
+  async commit(orgId: string, userId: string | null, input: { table: string; filename: string; sheet?: string | undefined }, received: ReceivedUpload): Promise<{ file: FileRecord; duplicate: boolean }> {
+    ({ sheet: input.sheet } = await this.checkContent(received, input));
+    // The same bytes read the same way (the same sheet of a workbook) are the same file.
+    const same = () =>
+      this.db.query<FileRow>('SELECT * FROM files WHERE org_id = $1 AND table_name = $2 AND checksum = $3 AND sheet IS NOT DISTINCT FROM $4', [
+        orgId,
+        input.table,
+        received.checksum,
+        input.sheet ?? null,
+      ]);
     const existing = await same();
     const found = existing.rows[0];
     if (found?.purged_at) {
@@ -143,9 +188,9 @@ export class FilesService {
     await rename(received.tmp, path.join(this.dir, relative));
     try {
       const { rows } = await this.db.query<FileRow>(
-        `INSERT INTO files (id, org_id, user_id, table_name, name, size, checksum, status, path)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8) RETURNING *`,
-        [id, orgId, userId, input.table, input.filename.slice(0, 500), received.bytes, received.checksum, relative],
+        `INSERT INTO files (id, org_id, user_id, table_name, name, size, checksum, status, path, sheet)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'uploaded', $8, $9) RETURNING *`,
+        [id, orgId, userId, input.table, input.filename.slice(0, 500), received.bytes, received.checksum, relative, input.sheet ?? null],
       );
       return { file: view(rows[0]!), duplicate: false };
     } catch (error) {
@@ -160,8 +205,15 @@ export class FilesService {
   }
 
   /** Streams an upload to disk and records it (receive + commit). */
-  async store(orgId: string, userId: string | null, input: { table: string; filename: string; stream: Readable }): Promise<{ file: FileRecord; duplicate: boolean }> {
-    return this.commit(orgId, userId, input, await this.receive(input.stream));
+  /** Receives and records a file in one step (the CLI); nothing is kept when it is refused. */
+  async store(orgId: string, userId: string | null, input: { table: string; filename: string; sheet?: string | undefined; stream: Readable }): Promise<{ file: FileRecord; duplicate: boolean }> {
+    const received = await this.receive(input.stream);
+    try {
+      return await this.commit(orgId, userId, input, received);
+    } catch (error) {
+      await this.discard(received);
+      throw error;
+    }
   }
 
   async get(orgId: string, id: string): Promise<FileRecord> {

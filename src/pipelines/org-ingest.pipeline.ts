@@ -79,7 +79,7 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
           const path = await deps.files.pathOf(ctx.orgId, file.fileId);
           await deps.files.setRun(ctx.orgId, file.fileId, 'ingest', ctx.runId);
           ctx.log.info(`file ${file.name} (${file.size} bytes, sha256 ${file.checksum.slice(0, 12)}…) for table ${file.table}`);
-          return { output: { fileId: file.fileId, path, name: file.name, size: file.size } };
+          return { output: { fileId: file.fileId, path, name: file.name, size: file.size, ...(file.sheet ? { sheet: file.sheet } : {}) } };
         },
       },
       {
@@ -90,17 +90,18 @@ export function orgIngestPipeline(deps: PipelineDeps): PipelineDefinition {
         retry: { maxAttempts: 3, initialDelayMs: 10_000 },
         async run(ctx) {
           const conf = orgConf(ctx, true);
-          const { path, name, size } = ctx.upstreamOutput('validate_file') as { path: string; name: string; size: number };
+          const { path, name, size, sheet } = ctx.upstreamOutput('validate_file') as { path: string; name: string; size: number; sheet?: string };
+          const read = { filename: name, ...(sheet ? { sheet } : {}) };
           const source = { kind: 'file' as const, id: conf.file_id! };
           try {
             // The columns first, from the first rows; then every row into the raw store, plain CSV rows without a record object each.
-            const { mappings, notes } = await inferFileMappings(path, { filename: name });
+            const { mappings, notes } = await inferFileMappings(path, read);
             ctx.log.info(`columns: ${mappings.map((m) => `${m.target} ${m.type}`).join(', ') || 'none'}`);
             for (const note of notes) ctx.log.warn(note);
             let rejected = 0;
             const counted = countBytes(createReadStream(path), (bytes) => ctx.progress({ bytes, totalBytes: size }));
             const landed = await landFileFast(deps.raw, ctx.orgId, conf.table, source, counted, {
-              read: { filename: name },
+              read,
               signal: ctx.signal,
               // Rows the reader cannot read land too, wrapped with their reason, so the load keeps them in <table>__rejected.
               onRejected: async (rows) => {

@@ -56,9 +56,11 @@ export const filesRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       config: { auth: 'editor', audit: 'file.upload' },
       schema: {
         tags: ['files'],
-        summary: 'Upload a CSV, TSV, JSON or NDJSON file into a table',
+        summary: 'Upload a CSV, TSV, JSON, NDJSON or Excel (.xlsx) file into a table',
         description:
-          'multipart/form-data with `file` and `table` (and optionally `write_mode` append|replace|upsert, `primary_key` comma-separated, `inventory` true|false, which set how the table loads). ' +
+          'multipart/form-data with `file` and `table` (and optionally `write_mode` append|replace|upsert, `primary_key` comma-separated, `inventory` true|false, which set how the table loads; ' +
+          'for an .xlsx workbook, `sheet`: the sheet to read, by name or position from 1, the first one by default). ' +
+          'An empty file, a file that is not one of these formats, or a sheet the workbook does not have is refused at once (422) and nothing is kept. ' +
           'The file streams to disk; the answer comes at once with the file id and the run of enhanced_org_aware_ingest_dag it triggered, which lands the rows and triggers the load. ' +
           `Past SLUICE_MAX_UPLOAD_MB the upload is refused with 413 and nothing is kept.`,
         consumes: ['multipart/form-data'],
@@ -107,7 +109,7 @@ export const filesRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         if (fields.inventory !== undefined && !['true', 'false'].includes(fields.inventory)) issues.push({ field: 'inventory', message: 'must be true or false' });
         if (issues.length > 0) throw field(issues);
 
-        const { file, duplicate } = await files.commit(p.orgId, p.userId, { table, filename }, received);
+        const { file, duplicate } = await files.commit(p.orgId, p.userId, { table, filename, sheet: fields.sheet?.trim() || undefined }, received);
         received = undefined;
         request.audit.target = `file:${file.fileId}`;
         if (mode?.data || key || fields.inventory !== undefined) {

@@ -103,10 +103,11 @@ export function registerPipeline(program: Command): void {
     .description('Upload a local file into a table and ingest it, waiting for the ingest and load runs')
     .requiredOption('--org-id <id>', 'organisation')
     .requiredOption('--table <table>', 'the table the rows go to')
-    .argument('<path>', 'a CSV, TSV, JSON or NDJSON file')
-    .action(async (filePath: string, options: { orgId: string; table: string }, command: Command) => {
+    .option('--sheet <sheet>', 'for an .xlsx workbook: the sheet to read, by name or position from 1 (the first by default)')
+    .argument('<path>', 'a CSV, TSV, JSON, NDJSON or Excel (.xlsx) file')
+    .action(async (filePath: string, options: { orgId: string; table: string; sheet?: string }, command: Command) => {
       await withRunner(command, async (runner, out) => {
-        const { file, duplicate, run } = await runner.exec(ingestFileOperation, { orgId: options.orgId, table: options.table, path: filePath });
+        const { file, duplicate, run } = await runner.exec(ingestFileOperation, { orgId: options.orgId, table: options.table, path: filePath, sheet: options.sheet });
         out.info(`${duplicate ? 'already uploaded as' : 'uploaded as'} ${file.fileId} (${file.size} bytes); ingest run ${run.runId}`);
         const runs = await followChain(runner, run, out);
         out.result(runs.map(describeRun).join('\n'), { file_id: file.fileId, duplicate, runs });

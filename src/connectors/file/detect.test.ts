@@ -36,7 +36,7 @@ describe('sniffFormat', () => {
   });
 
   it.each([
-    ['an Excel workbook', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00], /Excel\/OpenDocument workbook/],
+    ['a zip that is not an Excel workbook', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00], /ZIP archive or an OpenDocument workbook/],
     ['an old Excel workbook', [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1], /old Excel workbook/],
     ['gzip', [0x1f, 0x8b, 0x08, 0x00], /gzip/],
     ['a PDF', [...bytes('%PDF-1.7\n')], /PDF/],

@@ -27,13 +27,28 @@ const extensionOf = (filename: string | undefined): FileFormat | undefined => {
 
 const startsWith = (bytes: Uint8Array, magic: number[]): boolean => magic.every((b, i) => bytes[i] === b);
 
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+
+/**
+ * Whether a ZIP file is an Excel workbook, from its first entry's name (in
+ * the clear in its local header): a workbook's parts live under `xl/`,
+ * `_rels/`, `docProps/` and `[Content_Types].xml`, whichever its writer puts
+ * first; an OpenDocument sheet starts with `mimetype`, other archives with
+ * anything else.
+ */
+function isXlsx(bytes: Uint8Array): boolean {
+  if (bytes.length < 30 || !startsWith(bytes, ZIP)) return false;
+  const nameLength = bytes[26]! | (bytes[27]! << 8);
+  const name = Buffer.from(bytes.buffer, bytes.byteOffset + 30, Math.min(nameLength, bytes.length - 30)).toString('latin1');
+  return /^(\[Content_Types\]\.xml$|_rels\/|docProps\/|xl\/)/.test(name);
+}
+
 /** Refuses what is plainly not UTF-8 text, saying what it looks like. */
 function refuseBinary(bytes: Uint8Array): void {
   const unsupported = (what: string, hint: string) =>
-    new UserError('file_unsupported', `The file looks like ${what}, not CSV, TSV, JSON or NDJSON text; ${hint}`);
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]))
-    throw unsupported('a ZIP archive or an Excel/OpenDocument workbook (.xlsx, .ods)', 'save the sheet as CSV (UTF-8), or unpack the archive');
-  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) throw unsupported('an old Excel workbook (.xls)', 'save the sheet as CSV (UTF-8)');
+    new UserError('file_unsupported', `The file looks like ${what}, not CSV, TSV, JSON, NDJSON text or an Excel workbook (.xlsx); ${hint}`);
+  if (startsWith(bytes, ZIP)) throw unsupported('a ZIP archive or an OpenDocument workbook (.ods)', 'save the sheet as .xlsx or CSV (UTF-8), or unpack the archive');
+  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) throw unsupported('an old Excel workbook (.xls)', 'save it as .xlsx (Excel Workbook) or CSV (UTF-8)');
   if (startsWith(bytes, [0x1f, 0x8b])) throw unsupported('a gzip-compressed file', 'decompress it first');
   if (startsWith(bytes, [0x25, 0x50, 0x44, 0x46])) throw unsupported('a PDF document', 'export the data as CSV');
   if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff]))
@@ -49,6 +64,7 @@ function refuseBinary(bytes: Uint8Array): void {
  */
 export function refuseUnreadable(sample: Uint8Array): void {
   if (sample.length === 0) throw new UserError('file_empty', 'The file is empty (0 bytes)');
+  if (isXlsx(sample)) return;
   refuseBinary(sample);
   if (sampleText(sample).trim() === '' && sample.length < 64 * 1024) {
     throw new UserError('file_empty', 'The file is empty: it holds only blank lines');
@@ -79,12 +95,14 @@ function looksNdjson(text: string): boolean {
  * The format of a file from its first bytes and name. The content decides
  * where it is conclusive (a `.json` file holding one object per line is
  * NDJSON; a `.csv` file separated by tabs is TSV), the extension otherwise.
+ * An Excel workbook (.xlsx) is recognised by its content, whatever its name.
  * Throws `file_empty` for a file without content and `file_unsupported`
- * for workbooks, archives, UTF-16 and other binary files. `complete` says
+ * for other workbooks (.xls, .ods), archives, UTF-16 and other binary files. `complete` says
  * the sample is the whole file (its last line is then not cut).
  */
 export function sniffFormat(sample: Uint8Array, filename?: string, complete = sample.length < 64 * 1024): FileFormat {
   refuseUnreadable(sample);
+  if (isXlsx(sample)) return 'xlsx';
   const text = sampleText(sample);
   const trimmed = text.trimStart();
   const ext = extensionOf(filename);

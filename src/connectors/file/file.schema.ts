@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The file formats Sluice reads. */
-export const FileFormat = z.enum(['csv', 'tsv', 'json', 'ndjson']);
+export const FileFormat = z.enum(['csv', 'tsv', 'json', 'ndjson', 'xlsx']);
 export type FileFormat = z.infer<typeof FileFormat>;
 
 export const CSV_DELIMITERS = [',', ';', '\t', '|'] as const;
@@ -32,6 +32,8 @@ export const ReadFileOptions = z.object({
    * row when typed; `empty` keeps `''`, as PostgreSQL's COPY does.
    */
   quotedEmpty: z.enum(['null', 'empty']).default('null'),
+  /** XLSX: the sheet to read, by name or by position from 1; the workbook's first sheet when absent. */
+  sheet: z.string().trim().min(1).max(200).optional(),
 });
 export type ReadFileOptions = z.input<typeof ReadFileOptions>;
 export type ResolvedReadFileOptions = z.output<typeof ReadFileOptions>;

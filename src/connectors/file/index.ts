@@ -14,7 +14,8 @@ export {
   FileRejection,
   ReadFileOptions,
 } from './file.schema.js';
-export { detectFormat, sniffFormat } from './detect.js';
+export { detectFormat, refuseUnreadable, sniffFormat } from './detect.js';
+export { findSheet, workbookSheets } from './xlsx.reader.js';
 export { readFile, readFileWithSink, type FileReader } from './read-file.js';
 export type { CsvRowSink, CsvRowSpans } from './csv.reader.js';
 export { sampleSchema, DEFAULT_SAMPLE_ROWS, type SampleSchemaOptions, type SchemaSample } from './sample-schema.js';

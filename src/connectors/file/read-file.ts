@@ -5,6 +5,7 @@ import { refuseUnreadable, sniffFormat } from './detect.js';
 import { ReadFileOptions, type FileBatch, type FileFormat, type FileReadSummary, type ResolvedReadFileOptions } from './file.schema.js';
 import { readJson } from './json.reader.js';
 import { readNdjson } from './ndjson.reader.js';
+import { readXlsx } from './xlsx.reader.js';
 import { nameOf, PeekedSource, type FileSource } from './source.js';
 
 /** Batches of records from a file, then what reading found. */
@@ -18,6 +19,7 @@ const READERS: Record<FileFormat, (source: PeekedSource, ctx: ReadContext) => As
   tsv: readCsv,
   json: readJson,
   ndjson: readNdjson,
+  xlsx: readXlsx,
 };
 
 function parseOptions(options: ReadFileOptions): ResolvedReadFileOptions {
