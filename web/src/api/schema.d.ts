@@ -6299,6 +6299,8 @@ export interface paths {
                                 error: string | null;
                                 createdAt: string;
                                 updatedAt: string;
+                                /** @description The sheet of an .xlsx workbook that is read (by name or position); null: the first */
+                                sheet: string | null;
                                 /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
                                 purgedAt: string | null;
                             }[];
@@ -6357,8 +6359,8 @@ export interface paths {
         };
         put?: never;
         /**
-         * Upload a CSV, TSV, JSON or NDJSON file into a table
-         * @description multipart/form-data with `file` and `table` (and optionally `write_mode` append|replace|upsert, `primary_key` comma-separated, `inventory` true|false, which set how the table loads). The file streams to disk; the answer comes at once with the file id and the run of enhanced_org_aware_ingest_dag it triggered, which lands the rows and triggers the load. Past SLUICE_MAX_UPLOAD_MB the upload is refused with 413 and nothing is kept.
+         * Upload a CSV, TSV, JSON, NDJSON or Excel (.xlsx) file into a table
+         * @description multipart/form-data with `file` and `table` (and optionally `write_mode` append|replace|upsert, `primary_key` comma-separated, `inventory` true|false, which set how the table loads; for an .xlsx workbook, `sheet`: the sheet to read, by name or position from 1, the first one by default). An empty file, a file that is not one of these formats, or a sheet the workbook does not have is refused at once (422) and nothing is kept. The file streams to disk; the answer comes at once with the file id and the run of enhanced_org_aware_ingest_dag it triggered, which lands the rows and triggers the load. Past SLUICE_MAX_UPLOAD_MB the upload is refused with 413 and nothing is kept.
          */
         post: {
             parameters: {
@@ -6423,6 +6425,8 @@ export interface paths {
                                 error: string | null;
                                 createdAt: string;
                                 updatedAt: string;
+                                /** @description The sheet of an .xlsx workbook that is read (by name or position); null: the first */
+                                sheet: string | null;
                                 /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
                                 purgedAt: string | null;
                             };
@@ -6615,6 +6619,8 @@ export interface paths {
                             error: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            /** @description The sheet of an .xlsx workbook that is read (by name or position); null: the first */
+                            sheet: string | null;
                             /** @description When retention (SLUICE_UPLOAD_RETENTION_DAYS) deleted the uploaded bytes; the loaded rows and the raw records stay */
                             purgedAt: string | null;
                         };
