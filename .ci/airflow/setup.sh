@@ -175,8 +175,10 @@ sys.exit(0 if ok else 1)' "$body"
 }
 
 can_log_in() {
-  curl -fsS --max-time 10 -X POST "$API_URL/auth/token" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$ADMIN_USER\",\"password\":\"$ADMIN_PASSWORD\"}" 2>/dev/null | grep -q '"access_token"'
+  local answer
+  answer=$(curl -fsS --max-time 10 -X POST "$API_URL/auth/token" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$ADMIN_USER\",\"password\":\"$ADMIN_PASSWORD\"}" 2>/dev/null) || return 1
+  grep -q '"access_token"' <<<"$answer"
 }
 
 all_running() {

@@ -93,7 +93,9 @@ flock -w 900 9 || die "another .ci/ferretdb/setup.sh has held $RUN_DIR/setup.loc
 # --- 1. binary -------------------------------------------------------------------
 
 binary_ok() {
-  [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"
+  # Not `--version | grep -q`: with pipefail, grep leaving at the first match can kill the binary with
+  # SIGPIPE while it still writes, and the check fails on a good binary (seen on a loaded machine).
+  [ -x "$BIN" ] && grep -qx "version: $FERRETDB_VERSION" <<<"$("$BIN" --version 2>/dev/null)"
 }
 
 # In a subshell: the Go settings stay out of FerretDB's environment.
@@ -147,7 +149,7 @@ build_ferretdb() (
     rm -rf "$work"
     die "go build of FerretDB $FERRETDB_VERSION failed or took longer than $GO_STEP_TIMEOUT (log: $BUILD_LOG)"
   }
-  "$work/ferretdb" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION" || {
+  grep -qx "version: $FERRETDB_VERSION" <<<"$("$work/ferretdb" --version 2>/dev/null)" || {
     "$work/ferretdb" --version >&2 || true
     rm -rf "$work"
     die "the freshly built binary does not report version $FERRETDB_VERSION"
@@ -208,7 +210,7 @@ running_pid() {
   pid=$(cat "$PID_FILE")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ferretdb || return 1
+  grep -q ferretdb <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
   echo "$pid"
 }
 

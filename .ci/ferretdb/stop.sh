@@ -26,7 +26,7 @@ live_ferretdb_pid() {
   pid=$(cat "$PID_FILE")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ferretdb || return 1
+  grep -q ferretdb <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
   echo "$pid"
 }
 
