@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/index.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
-import { createServerDatabase, dropWithRetries, TEST_DATABASE_URL } from './helpers/databases.js';
+import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { dropDatabasesWithPrefix } from './helpers/drop-database.js';
+import { startGatedSource } from './helpers/gated-source.js';
+import { until } from './helpers/wait.js';
 
 /**
  * `sluice start` killed with SIGKILL in the middle of a task and started
@@ -17,47 +17,6 @@ import { createServerDatabase, dropWithRetries, TEST_DATABASE_URL } from './help
  * hour here so that only the fix can finish the run in time.
  */
 const RECORDS = 123;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A paged REST source on loopback whose second page waits until `release()`. */
-async function startGatedSource() {
-  let asked = 0;
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const records = Array.from({ length: RECORDS }, (_, i) => ({ id: i + 1, name: `record ${i + 1}` }));
-  const server: Server = createServer((req, res) => {
-    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
-    const answer = () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: records.slice((page - 1) * 50, page * 50), next: page * 50 < records.length ? `/items?page=${page + 1}` : null }));
-    };
-    if (page === 2) {
-      asked += 1;
-      void gate.then(answer);
-    } else answer();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    page2Asked: () => asked,
-    release: () => open(),
-    close: async () => {
-      open();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 interface Scenario {
   cwd: string;
@@ -76,7 +35,7 @@ function killAndRestart(name: string, scenario: () => Promise<Scenario>, reapedB
 
   beforeAll(async () => {
     s = await scenario();
-    source = await startGatedSource();
+    source = await startGatedSource(RECORDS);
   }, 60_000);
   afterAll(async () => {
     for (const r of running) if (r.process.exitCode === null && r.process.signalCode === null) await r.stop();
@@ -183,7 +142,7 @@ describe.runIf(TEST_DATABASE_URL)('kill -9 and restart on a PostgreSQL server', 
         env: { ...baseEnv, DATABASE_URL: server.url, PG_DB_PREFIX: prefix },
         open: () => openDatabase({ kind: 'postgres', url: server.url, poolMax: 1 }),
         cleanup: async () => {
-          await dropDatabasesStartingWith(prefix);
+          await dropDatabasesWithPrefix(TEST_DATABASE_URL!, prefix);
           await server.drop();
         },
       };
@@ -192,13 +151,3 @@ describe.runIf(TEST_DATABASE_URL)('kill -9 and restart on a PostgreSQL server', 
   );
 });
 
-async function dropDatabasesStartingWith(prefix: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
-    for (const { datname } of rows) await dropWithRetries(admin, datname);
-  } finally {
-    await admin.end();
-  }
-}

@@ -1,6 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -8,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished as onTeardown
 import { migrate, PostgresDatabase } from '../src/db/index.js';
 import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
-import { createServerDatabase, dropWithRetries, TEST_DATABASE_URL } from './helpers/databases.js';
+import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { dropDatabasesWithPrefix } from './helpers/drop-database.js';
+import { startGatedSource } from './helpers/gated-source.js';
+import { sleep, until } from './helpers/wait.js';
 import { multipart } from './helpers/multipart.js';
 import { holdWriteLock, sluiceWaitsForTable, startPgProxy, terminateSluiceBackends, throughProxy } from './helpers/pg-outage.js';
 import type { TcpProxy } from './helpers/tcp-proxy.js';
@@ -23,53 +24,12 @@ import type { TcpProxy } from './helpers/tcp-proxy.js';
  * The process stays up, the work that held a connection fails and is
  * retried, every row arrives once, and /api/health says what it sees.
  */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const csv = (from: number, count: number) => ['id,name,qty', ...Array.from({ length: count }, (_, i) => `${from + i},item ${from + i},${i % 97}`), ''].join('\n');
 /** A first upload makes the table (and the organisation's warehouse database); the second is the one interrupted. */
 const FIRST = csv(1, 100);
 const ROWS = 20_000;
 const CSV = csv(101, ROWS);
 const SOURCE_RECORDS = 123;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** A paged REST source on loopback whose second page waits until `release()`. */
-async function startGatedSource(): Promise<{ url: string; page2Asked(): boolean; release(): void; close(): Promise<void> }> {
-  let asked = false;
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const records = Array.from({ length: SOURCE_RECORDS }, (_, i) => ({ id: i + 1, name: `record ${i + 1}` }));
-  const server: Server = createServer((req, res) => {
-    const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1');
-    const answer = () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: records.slice((page - 1) * 50, page * 50), next: page * 50 < records.length ? `/items?page=${page + 1}` : null }));
-    };
-    if (page === 2) {
-      asked = true;
-      void gate.then(answer);
-    } else answer();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    page2Asked: () => asked,
-    release: () => open(),
-    close: async () => {
-      open();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const gatedConnection = (id: string, sourceUrl: string) => ({
   id,
@@ -202,7 +162,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
     await migrate(db);
     t = await createTestApp({ db, url });
     t.services.engine.start();
-    source = await startGatedSource();
+    source = await startGatedSource(SOURCE_RECORDS);
     outage = new Outage(new URL(server.url).pathname.slice(1), t.services.config.warehousePrefix);
   });
 
@@ -240,7 +200,7 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
     const created = await t.app.inject({ method: 'POST', url: '/api/connections', headers: bearer(t.adminToken), payload: gatedConnection('slow-extract', source.url) });
     expect(created.statusCode, created.body).toBe(201);
     const { runId } = (await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: bearer(t.adminToken), payload: { connectionId: 'slow-extract' } })).json<{ runId: string }>();
-    await until('the extract to ask for page 2', async () => source.page2Asked());
+    await until('the extract to ask for page 2', async () => source.page2Asked() > 0);
     for (let i = 0; i < 3; i++) {
       await outage.terminate();
       await sleep(300);
@@ -255,12 +215,12 @@ describe.runIf(TEST_DATABASE_URL)('Sluice while PostgreSQL drops its connections
   }, 180_000);
 
   it('answers 503 while the server cannot be reached, and recovers when it can: health, requests and runs', async () => {
-    const source = await startGatedSource();
+    const source = await startGatedSource(SOURCE_RECORDS);
     onTeardown(() => source.close());
     const created = await t.app.inject({ method: 'POST', url: '/api/connections', headers: bearer(t.adminToken), payload: gatedConnection('across-outage', source.url) });
     expect(created.statusCode, created.body).toBe(201);
     const { runId } = (await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: bearer(t.adminToken), payload: { connectionId: 'across-outage' } })).json<{ runId: string }>();
-    await until('the extract to ask for page 2', async () => source.page2Asked());
+    await until('the extract to ask for page 2', async () => source.page2Asked() > 0);
 
     proxy.setUp(false);
     const health = await t.app.inject({ method: 'GET', url: '/api/health' });
@@ -316,14 +276,7 @@ describe.runIf(TEST_DATABASE_URL)('sluice start while PostgreSQL drops its conne
     proxy?.setUp(true);
     await sluice?.stop();
     await proxy?.close();
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
-      for (const { datname } of rows) await dropWithRetries(admin, datname);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabasesWithPrefix(TEST_DATABASE_URL!, prefix);
     await server?.drop();
   });
 

@@ -8,24 +8,14 @@ import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
 import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { runSluice, startSluice, startSluiceWorker, type RunningSluice } from './helpers/cli.js';
 import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { sleep, until } from './helpers/wait.js';
 
 /**
  * The engine across real processes: workers killed with SIGKILL mid-task,
  * two schedulers racing for the same fire times, and `sluice run`.
  */
 const SECRET = 'test secret key of at least thirty-two characters';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmp = (name: string) => mkdtempSync(path.join(os.tmpdir(), `sluice-${name}-`));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe.runIf(TEST_DATABASE_URL)('the engine across processes on a PostgreSQL server', () => {
   let server: { url: string; drop: () => Promise<void> };
@@ -78,7 +68,7 @@ describe.runIf(TEST_DATABASE_URL)('the engine across processes on a PostgreSQL s
     await until('the first worker to start extract', async () => {
       const { rows } = await db.query<{ worker: string }>("SELECT worker FROM task_attempts WHERE run_id = $1 AND task_id = 'extract' AND state = 'running'", [runId]);
       return rows[0]?.worker === first.id;
-    });
+    }, 30_000);
     first.process.kill('SIGKILL');
     await first.stop();
 
@@ -143,7 +133,7 @@ describe.runIf(TEST_DATABASE_URL)('the engine across processes on a PostgreSQL s
     await until('every schedule to fire', async () => {
       const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM runs WHERE trigger = 'schedule' AND connection_id LIKE 'race-%'");
       return rows[0]!.n >= count;
-    });
+    }, 30_000);
     await sleep(2500); // several more ticks of both schedulers
     const { rows } = await db.query<{ connection_id: string; n: number; fire_at: Date }>(
       "SELECT connection_id, count(*)::int AS n, min(fire_at) AS fire_at FROM runs WHERE trigger = 'schedule' AND connection_id LIKE 'race-%' GROUP BY connection_id",

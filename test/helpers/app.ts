@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import pg from 'pg';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +12,7 @@ import { silentLogger, type Logger } from '../../src/logger.js';
 import { createServices, openRawStore, type Services } from '../../src/services.js';
 import { SecretBox } from '../../src/secrets/index.js';
 import type { DagRun } from '../../src/runs/index.js';
-import { dropWithRetries } from './databases.js';
+import { dropDatabasesWithPrefix } from './drop-database.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -91,21 +90,9 @@ export async function createTestApp(
       await services.sources.client.close();
       await services.warehouse.close();
       await services.raw.close();
-      if (fixture.url) await dropWarehouseDatabases(fixture.url, services.config.warehousePrefix);
+      if (fixture.url) await dropDatabasesWithPrefix(fixture.url, services.config.warehousePrefix);
     },
   };
-}
-
-/** Drops the per-org warehouse databases a test app created on the server. */
-async function dropWarehouseDatabases(url: string, prefix: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
-    for (const { datname } of rows) await dropWithRetries(admin, datname);
-  } finally {
-    await admin.end();
-  }
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -17,3 +17,16 @@ export async function dropWithRetries(client: { query(sql: string): Promise<unkn
     }
   }
 }
+
+/** Drops every database whose name starts with `prefix` on the server `url` reaches (a test's per-organisation warehouses). */
+export async function dropDatabasesWithPrefix(url: string, prefix: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    for (const { datname } of rows) await dropWithRetries(admin, datname);
+  } finally {
+    await admin.end();
+  }
+}
