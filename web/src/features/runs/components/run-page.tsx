@@ -6,7 +6,7 @@ import { StateBadge } from '../../../components/state-badge';
 import { useCanEdit } from '../../../lib/auth';
 import { count, dateTime, elapsed } from '../../../lib/format';
 import { isActive, useRun } from '../api/get-run';
-import { useRunLogs } from '../api/get-run-logs';
+import { LOG_LINES, useRunLogs } from '../api/get-run-logs';
 import { useRunAction } from '../api/run-actions';
 
 // React Flow (about 50 kB gzipped) loads with the first run page, not with the app.
@@ -114,7 +114,7 @@ export function RunPage({ id }: { id: string }) {
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>
-            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} live={isActive(data.state)} taskId={taskId} onTaskChange={setTaskId} />
+            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} taskId={taskId} onTaskChange={setTaskId} />
           </>
         )}
       </QueryState>
@@ -122,33 +122,27 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function Logs({
-  id,
-  tasks,
-  live,
-  taskId,
-  onTaskChange,
-}: {
-  id: string;
-  tasks: string[];
-  live: boolean;
-  taskId: string | null;
-  onTaskChange: (taskId: string | null) => void;
-}) {
-  const logs = useRunLogs(id, taskId ?? undefined, live);
+function Logs({ id, tasks, taskId, onTaskChange }: { id: string; tasks: string[]; taskId: string | null; onTaskChange: (taskId: string | null) => void }) {
+  const logs = useRunLogs(id, taskId ?? undefined);
   const lines = logs.data?.logs ?? [];
+  const complete = logs.data?.complete ?? false;
   return (
     <Stack gap="xs">
       <Group justify="space-between">
         <Title order={3}>Logs</Title>
         <Select aria-label="Task" placeholder="All tasks" clearable data={tasks} value={taskId} onChange={onTaskChange} w={260} />
       </Group>
-      <QueryState isPending={logs.isPending} error={logs.error} isEmpty={lines.length === 0} empty="No log lines yet.">
+      <QueryState isPending={logs.isPending} error={logs.error} isEmpty={lines.length === 0} empty={complete ? 'This run wrote no log lines.' : 'No log lines yet.'}>
         <ScrollArea.Autosize mah={400} type="auto">
-          <Code block data-testid="run-logs">
+          <Code block data-testid="run-logs" data-complete={complete}>
             {lines.map((l) => `${new Date(l.at).toLocaleTimeString()} ${l.level.padEnd(5)} [${l.taskId}#${l.tryNumber}] ${l.message}`).join('\n')}
           </Code>
         </ScrollArea.Autosize>
+        {lines.length >= LOG_LINES && (
+          <Text size="xs" c="dimmed">
+            The first {count(LOG_LINES)} lines; pick a task to see its own.
+          </Text>
+        )}
       </QueryState>
     </Stack>
   );
