@@ -9,7 +9,12 @@ export type ListedConnection = paths['/api/connections']['get']['responses'][200
 export type LatestRun = ListedConnection['latestRun'];
 
 export const connectionsQuery = () =>
-  queryOptions({ queryKey: ['connections', 'list'], queryFn: () => unwrap(api.GET('/api/connections')) });
+  queryOptions({
+    queryKey: ['connections', 'list'],
+    queryFn: () => unwrap(api.GET('/api/connections')),
+    // While a connection's latest run is on its way, the list follows it to its end.
+    refetchInterval: (query) => (query.state.data?.connections.some((c) => c.latestRun?.state === 'queued' || c.latestRun?.state === 'running') ? 3000 : false),
+  });
 
 /** The organisation's connections. */
 export const useConnections = () => useQuery(connectionsQuery());
