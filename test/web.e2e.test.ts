@@ -200,8 +200,9 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     await schedule.getByRole('button', { name: 'Pause' }).waitFor();
 
     await page.getByRole('link', { name: 'Schedules' }).click();
-    await page.getByTestId('schedules-list').getByRole('link', { name: 'fake-users' }).waitFor();
-    await page.getByRole('link', { name: 'fake-users' }).click();
+    // The list names the connection as its owner named it.
+    await page.getByTestId('schedules-list').getByRole('link', { name: 'Fake users' }).waitFor();
+    await page.getByTestId('schedules-list').getByRole('link', { name: 'Fake users' }).click();
     await page.getByTestId('schedule-next-runs').waitFor();
   });
 
