@@ -77,7 +77,7 @@ describe('TablePage', () => {
     expect(latest.textContent).toContain('2duplicate keys (id)');
     const shares = within(screen.getByTestId('quality-empty-shares')).getAllByRole('row').map((r) => r.textContent);
     expect(shares).toEqual(['id0 %', 'product3.4 %', 'unit_price25 %', 'quantity0 %']);
-    expect(await within(screen.getByTestId('quality-trend')).findByText('2 loads, oldest first.')).toBeTruthy();
+    expect(await within(screen.getByTestId('quality-trend')).findByText('2 loads, oldest first.', {}, { timeout: 10_000 })).toBeTruthy();
     expect(api.requests.some((r) => r.url.endsWith('/api/tables/orders/quality?days=30'))).toBe(true);
   });
 
