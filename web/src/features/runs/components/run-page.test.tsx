@@ -58,4 +58,35 @@ describe('RunPage', () => {
     await new Promise((resolve) => setTimeout(resolve, 1800));
     expect(api.calls.get('GET /api/runs/run-1/logs')).toBe(asked);
   });
+
+  it('reads a long log page by page, only the new lines while the run goes on, and all of it once complete', async () => {
+    localStorage.setItem('sluice.token', 'slk_test');
+    let ended = false;
+    const stored = () => Array.from({ length: ended ? 1500 : 1200 }, (_, i) => line(i + 1, 'load', `line ${i + 1}`));
+    const api = fakeApi({
+      'GET /api/auth/me': me('viewer'),
+      'GET /api/runs/run-1': (_request, call) => {
+        if (call > 1) ended = true;
+        return run(ended ? 'success' : 'running');
+      },
+      'GET /api/runs/run-1/logs': (request) => {
+        const query = new URL(request.url).searchParams;
+        const after = Number(query.get('afterId') ?? 0);
+        const limit = Number(query.get('limit'));
+        return { logs: stored().filter((l) => l.id > after).slice(0, limit), complete: ended };
+      },
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    renderWithApp(<RunPage id="run-1" />);
+    const logs = await screen.findByTestId('run-logs', {}, { timeout: 5000 });
+    await vi.waitFor(() => expect(logs.dataset.complete).toBe('true'), { timeout: 8000 });
+    const shown = (logs.textContent ?? '').split('\n');
+    expect(shown).toHaveLength(1500);
+    expect(shown[0]).toContain('[load#1] line 1');
+    expect(shown.at(-1)).toContain('[load#1] line 1500');
+    const afters = api.requests.filter((r) => r.url.includes('/logs')).map((r) => new URL(r.url).searchParams.get('afterId'));
+    // The first read in two pages, then only what came after line 1200, then the whole log once more.
+    expect(afters.slice(0, 3)).toEqual(['0', '1000', '1200']);
+    expect(afters.at(-2)).toBe('0');
+  });
 });

@@ -6,7 +6,7 @@ import { StateBadge } from '../../../components/state-badge';
 import { useCanEdit } from '../../../lib/auth';
 import { count, dateTime, elapsed } from '../../../lib/format';
 import { isActive, useRun } from '../api/get-run';
-import { LOG_LINES, useRunLogs } from '../api/get-run-logs';
+import { useRunLogs } from '../api/get-run-logs';
 import { useRunAction } from '../api/run-actions';
 
 // React Flow (about 50 kB gzipped) loads with the first run page, not with the app.
@@ -138,11 +138,6 @@ function Logs({ id, tasks, taskId, onTaskChange }: { id: string; tasks: string[]
             {lines.map((l) => `${new Date(l.at).toLocaleTimeString()} ${l.level.padEnd(5)} [${l.taskId}#${l.tryNumber}] ${l.message}`).join('\n')}
           </Code>
         </ScrollArea.Autosize>
-        {lines.length >= LOG_LINES && (
-          <Text size="xs" c="dimmed">
-            The first {count(LOG_LINES)} lines; pick a task to see its own.
-          </Text>
-        )}
       </QueryState>
     </Stack>
   );
