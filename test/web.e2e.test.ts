@@ -177,7 +177,9 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL(/\/runs\/[^/]+$/);
     await expect.poll(() => page.getByTestId('run-tasks').textContent(), { timeout: 60_000 }).toMatch(/success/i);
-    await expect.poll(() => page.locator('main').getByText('success', { exact: true }).first().isVisible(), { timeout: 60_000 }).toBe(true);
+    // The run has ended once its log is complete (a task's "success" alone may be the first task's).
+    await expect.poll(() => page.getByTestId('run-logs').getAttribute('data-complete'), { timeout: 60_000 }).toBe('true');
+    expect(await page.getByTestId('run-tasks').locator('tbody tr').evaluateAll((rows) => rows.every((r) => /success/i.test(r.textContent ?? '')))).toBe(true);
 
     await page.getByRole('link', { name: 'Tables' }).click();
     await page.getByRole('link', { name: 'api_users' }).click();
