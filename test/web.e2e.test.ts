@@ -177,7 +177,9 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.waitForURL(/\/runs\/[^/]+$/);
     await expect.poll(() => page.getByTestId('run-tasks').textContent(), { timeout: 60_000 }).toMatch(/success/i);
-    await expect.poll(() => page.locator('main').getByText('success', { exact: true }).first().isVisible(), { timeout: 60_000 }).toBe(true);
+    // The run has ended once its log is complete (a task's "success" alone may be the first task's).
+    await expect.poll(() => page.getByTestId('run-logs').getAttribute('data-complete'), { timeout: 60_000 }).toBe('true');
+    expect(await page.getByTestId('run-tasks').locator('tbody tr').evaluateAll((rows) => rows.every((r) => /success/i.test(r.textContent ?? '')))).toBe(true);
 
     await page.getByRole('link', { name: 'Tables' }).click();
     await page.getByRole('link', { name: 'api_users' }).click();
@@ -200,9 +202,32 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     await schedule.getByRole('button', { name: 'Pause' }).waitFor();
 
     await page.getByRole('link', { name: 'Schedules' }).click();
-    await page.getByTestId('schedules-list').getByRole('link', { name: 'fake-users' }).waitFor();
-    await page.getByRole('link', { name: 'fake-users' }).click();
+    // The list names the connection as its owner named it.
+    await page.getByTestId('schedules-list').getByRole('link', { name: 'Fake users' }).waitFor();
+    await page.getByTestId('schedules-list').getByRole('link', { name: 'Fake users' }).click();
     await page.getByTestId('schedule-next-runs').waitFor();
+  });
+
+  it('names the fields of a refused connection in the alert and brings the first into view', async () => {
+    await logIn(ADMIN);
+    await page.goto(new URL('/connections/new', server.url).toString());
+    await page.getByLabel(/^Name/).first().fill('Refused');
+    await page.getByLabel(/^Base URL/).fill(`${fakeApi.url}/users`);
+    await page.getByLabel(/^Table/).fill('1-not-a-table');
+    // The browser logs the 422 as a failed request; that one is expected here.
+    const before = consoleErrors.length;
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = page.getByTestId('builder-problem');
+    await expect.poll(() => alert.textContent()).toMatch(/A field needs a change.*Check Table/);
+    consoleErrors.splice(before);
+    // The Table field is far below the top of the form: it scrolled into view and has the focus.
+    const table = page.getByLabel(/^Table/);
+    await expect.poll(() => table.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(async () => {
+      const box = await table.boundingBox();
+      return box !== null && box.y >= 0 && box.y + box.height <= page.viewportSize()!.height;
+    }).toBe(true);
+    expect(await table.getAttribute('aria-invalid')).toBe('true');
   });
 
   it('shows a viewer the connection and its schedule but no Test, Save, Run now or Delete', async () => {
@@ -335,6 +360,13 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
       { path: '/files', nav: 'Files', ready: () => page.getByRole('heading', { name: 'Uploaded files' }).waitFor() },
       { path: '/tables', nav: 'Tables', ready: () => page.getByRole('link', { name: 'layout_demo' }).waitFor() },
       { path: '/tables/layout_demo', ready: () => page.getByTestId('table-rows').waitFor() },
+      {
+        path: '/tables/layout_demo',
+        ready: async () => {
+          await page.getByRole('tab', { name: 'Quality' }).click();
+          await page.getByTestId('quality-latest').waitFor({ timeout: 60_000 });
+        },
+      },
       { path: '/audit', nav: 'Audit', ready: () => page.getByTestId('audit-events').waitFor() },
       { path: '/settings', nav: 'Settings', ready: () => page.getByTestId('users').waitFor() },
     ];
@@ -368,6 +400,12 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     const burger = page.getByRole('button', { name: 'Toggle navigation' });
 
     await logIn(ADMIN);
+    // The connections list shows the failed run, the only one: not "Last run —".
+    await page.goto(new URL('/connections', server.url).toString());
+    const broken = page.getByTestId('connections-list').getByRole('row', { name: /A source that answers 404/ }).getByTestId('latest-run');
+    await expect.poll(() => broken.textContent()).toMatch(/^failed/);
+    expect(await broken.getByRole('link').getAttribute('href')).toBe(`/runs/${encodeURIComponent(failed.runId)}`);
+    await page.goto(server.url);
     // The dashboard lists the failing schedule with a link to its failed run.
     const failedRun = page.getByTestId('failing-schedules').getByRole('link', { name: 'Failed run of layout-broken' });
     await expect.poll(() => failedRun.getAttribute('href')).toBe(`/runs/${encodeURIComponent(failed.runId)}`);
@@ -425,6 +463,10 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
     expect(await page.locator('input[type=file]').count()).toBe(0);
 
     expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    // Typed in by hand, /audit says what it needs rather than failing.
+    await page.goto(new URL('/audit', server.url).toString());
+    await expect.poll(() => page.getByTestId('audit-admin-only').textContent()).toMatch(/The audit trail needs the admin role.*a viewer/);
+    expect(await page.getByRole('alert').filter({ hasText: 'Could not load' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('users').waitFor();
     expect(await page.getByRole('tab', { name: 'API tokens' }).count()).toBe(0);

@@ -47,7 +47,11 @@ export interface AuditEntry {
 export const AuditEvent = z.object({
   id: z.number().int(),
   orgId: z.string().nullable(),
-  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  actor: z.object({
+    type: z.string(),
+    id: z.string().nullable(),
+    name: z.string().nullable().describe("A user's e-mail or an API token's name, when the actor is one of the organisation's"),
+  }),
   action: z.string(),
   target: z.string().nullable(),
   outcome: AuditOutcome,
@@ -74,12 +78,13 @@ interface AuditRow {
   input: unknown;
   error_code: string | null;
   created_at: Date;
+  actor_name?: string | null;
 }
 
 const toEvent = (r: AuditRow): AuditEvent => ({
   id: Number(r.id),
   orgId: r.org_id,
-  actor: { type: r.actor_type, id: r.actor_id },
+  actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name ?? null },
   action: r.action,
   target: r.target,
   outcome: r.outcome,
@@ -207,12 +212,18 @@ export class AuditService {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     const action = options.action ?? null;
     const { rows } = await this.db.query<AuditRow>(
-      `SELECT * FROM audit_events
-        WHERE org_id = $1
-          AND ($2::text IS NULL OR action = $2 OR (right($2, 1) = '.' AND starts_with(action, $2)))
-          AND ($3::bigint IS NULL OR id < $3)
-          AND ($5::text IS NULL OR outcome = $5)
-        ORDER BY id DESC LIMIT $4`,
+      // The actor's name as the organisation knows it (a user's e-mail, a token's name), read with the event:
+      // ids are all a trail keeps, and a token's UUID says nothing to the person reading it.
+      `SELECT e.*, COALESCE(u.email, t.name) AS actor_name
+         FROM (SELECT * FROM audit_events
+                WHERE org_id = $1
+                  AND ($2::text IS NULL OR action = $2 OR (right($2, 1) = '.' AND starts_with(action, $2)))
+                  AND ($3::bigint IS NULL OR id < $3)
+                  AND ($5::text IS NULL OR outcome = $5)
+                ORDER BY id DESC LIMIT $4) e
+         LEFT JOIN users u ON e.actor_type = 'user' AND u.org_id = e.org_id AND u.id::text = e.actor_id
+         LEFT JOIN api_tokens t ON e.actor_type = 'token' AND t.org_id = e.org_id AND t.id::text = e.actor_id
+        ORDER BY e.id DESC`,
       [orgId, action, options.before ?? null, limit, options.outcome ?? null],
     );
     return rows.map(toEvent);

@@ -108,6 +108,16 @@ export const Schedule = z.object({
 });
 export type Schedule = z.infer<typeof Schedule>;
 
+/** `GET /api/scheduler/describe`: a schedule's timing as it would be saved, described. */
+export const ScheduleDescription = z.object({
+  scheduleType: ScheduleType,
+  cronExpression: z.string().describe('The expression that would fire, normalised (a preset fills it in)'),
+  timezone: z.string(),
+  description: z.string().describe('In plain words, e.g. "At 09:00 AM, Monday through Friday"'),
+  nextRuns: z.array(z.string()).describe('The next five fire times (ISO, UTC)'),
+});
+export type ScheduleDescription = z.infer<typeof ScheduleDescription>;
+
 export const LogLine = z.object({
   id: z.number().int(),
   taskId: z.string(),

@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/index.js';
 import type { ConnectionsService } from '../connections/index.js';
-import type { Engine, LogView, RunFilters, RunView } from '../engine/index.js';
+import { FINISHED_RUN_STATES, type Engine, type LogView, type RunFilters, type RunView } from '../engine/index.js';
 import type { Orchestrator } from '../orchestrators/index.js';
 import { etlWorkflowDagId } from '../pipelines/index.js';
 import type { ExecuteRunBody } from './runs.schema.js';
@@ -51,8 +51,31 @@ export class RunsService {
     return url ? { ...run, externalUrl: url } : run;
   }
 
-  logs(orgId: string, runId: string, options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined }): Promise<LogView[]> {
-    return this.engine.runs.logs(orgId, runId, options);
+  /**
+   * A run's log lines, and whether they are complete: the run had ended
+   * before the lines were read, and a task writes its last lines before it
+   * reports its end, so no line will be added (until a retry). A viewer
+   * follows a run's log until then, not merely until the run ends.
+   */
+  async logs(
+    orgId: string,
+    runId: string,
+    options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined },
+  ): Promise<{ logs: LogView[]; complete: boolean }> {
+    // The state first, the lines after it: lines read before an ended state was seen could miss the last ones.
+    const { state } = await this.engine.runs.get(orgId, runId);
+    const logs = await this.engine.runs.logs(orgId, runId, options);
+    return { logs, complete: FINISHED_RUN_STATES.has(state) };
+  }
+
+  /** The latest run of each connection of the organisation, by connection id. */
+  async latestByConnection(orgId: string): Promise<Map<string, RunView>> {
+    return new Map((await this.engine.runs.latestByConnection(orgId)).map((r) => [r.connectionId, r.latest]));
+  }
+
+  /** The latest run of one connection, if it ever ran. */
+  async latestOf(orgId: string, connectionId: string): Promise<RunView | undefined> {
+    return (await this.engine.runs.list(orgId, { connectionId, limit: 1 }))[0];
   }
 
   cancel(orgId: string, runId: string): Promise<RunView> {

@@ -4,7 +4,7 @@ import { validationFailed } from '../errors/index.js';
 import { describeCron, MISSED_RUN_DEFAULTS, nextFireTimes, resolveSchedule, ScheduleType, type Engine, type ScheduleView } from '../engine/index.js';
 import type { Orchestrator } from '../orchestrators/index.js';
 import { etlWorkflowDagId } from '../pipelines/index.js';
-import type { Schedule, ScheduleBody, SchedulePatch } from './runs.schema.js';
+import type { Schedule, ScheduleBody, ScheduleDescription, SchedulePatch } from './runs.schema.js';
 import { ensureConnection } from './workflow-config.js';
 
 export const NEXT_RUNS = 5;
@@ -109,6 +109,21 @@ export class SchedulesService {
     const view = await this.engine.schedules.delete(orgId, id);
     await this.orchestrator.scheduleDeleted(view);
     return this.present(view);
+  }
+
+  /**
+   * What a schedule would be, without saving it: the expression resolved as
+   * `create` resolves it, its plain-language description and its next fire
+   * times. The schedule editor asks while a person types; a bad expression
+   * or time zone is the same 422 naming the field that saving would give.
+   */
+  describe(input: { scheduleType?: string | undefined; cronExpression?: string | undefined; timezone?: string | undefined }): ScheduleDescription {
+    const resolved = resolveSchedule(input);
+    return {
+      ...resolved,
+      description: describeCron(resolved.cronExpression),
+      nextRuns: nextFireTimes(resolved.cronExpression, resolved.timezone, this.now(), NEXT_RUNS).map((d) => d.toISOString()),
+    };
   }
 
   async present(view: ScheduleView): Promise<Schedule> {

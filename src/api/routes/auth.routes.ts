@@ -11,7 +11,10 @@ const LoginBody = z.object({
 
 const LoginResponse = z.object({ token: z.string(), expiresAt: z.iso.datetime().nullable(), user: User, org: Org });
 
-const Me = z.object({ org: Org, role: Role, user: User.nullable(), token: TokenInfo });
+/** What this server accepts, so the web app can refuse before sending (a file too large for the upload limit). */
+const Limits = z.object({ uploadMaxBytes: z.number().int().describe('The largest upload accepted (SLUICE_MAX_UPLOAD_MB), in bytes') });
+
+const Me = z.object({ org: Org, role: Role, user: User.nullable(), token: TokenInfo, limits: Limits });
 
 export const authRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
@@ -73,7 +76,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
         services.tokens.list(p.orgId),
       ]);
       const token = tokens.find((t) => t.id === p.tokenId)!;
-      return { org, role: p.role, user, token };
+      return { org, role: p.role, user, token, limits: { uploadMaxBytes: services.config.uploads.maxBytes } };
     },
   );
 };

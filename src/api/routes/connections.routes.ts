@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, PreviewInput, previewConnection } from '../../connections/index.js';
+import { RunState, type RunView } from '../../engine/index.js';
 import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
 import type { Services } from '../../services.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
@@ -17,11 +18,29 @@ const Preview = z.object({
   recordsPath: z.string().nullable(),
 });
 
+/** The latest run of a connection, whatever its state: the list and the connection's page show it (a failure most of all). */
+const LatestRun = z
+  .object({
+    runId: z.string(),
+    state: RunState,
+    trigger: z.string(),
+    queuedAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .nullable()
+  .describe("The connection's latest run, whatever its state; null when it never ran");
+const ConnectionWithRun = Connection.extend({ latestRun: LatestRun });
+
+const latestRunOf = (run: RunView | undefined): z.infer<typeof LatestRun> =>
+  run ? { runId: run.runId, state: run.state, trigger: run.trigger, queuedAt: run.queuedAt, startedAt: run.startedAt, endedAt: run.endedAt, error: run.error } : null;
+
 const sourceErrors = { ...authErrors, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
 
 /** Connections: the no-code REST sources of the caller's organisation (CONTRACT.md, Connections). */
 export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { connections } = services;
+  const { connections, runs } = services;
 
   app.post(
     '/api/connections',
@@ -41,9 +60,17 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     '/api/connections',
     {
       config: { auth: 'viewer' },
-      schema: { tags: ['connections'], summary: "List the organisation's connections", response: { 200: z.object({ connections: z.array(Connection) }), ...authErrors } },
+      schema: {
+        tags: ['connections'],
+        summary: "List the organisation's connections, each with its latest run",
+        response: { 200: z.object({ connections: z.array(ConnectionWithRun) }), ...authErrors },
+      },
     },
-    async (request) => ({ connections: await connections.list(request.principal!.orgId) }),
+    async (request) => {
+      const { orgId } = request.principal!;
+      const [list, latest] = await Promise.all([connections.list(orgId), runs.latestByConnection(orgId)]);
+      return { connections: list.map((c) => ({ ...c, latestRun: latestRunOf(latest.get(c.id)) })) };
+    },
   );
 
   // Registered before /:id routes read better, though Fastify prefers the static path either way.
@@ -68,9 +95,18 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     '/api/connections/:id',
     {
       config: { auth: 'viewer' },
-      schema: { tags: ['connections'], summary: 'One connection (secrets masked)', params: IdParams, response: { 200: Connection, ...authErrors, 404: ErrorResponse } },
+      schema: {
+        tags: ['connections'],
+        summary: 'One connection (secrets masked), with its latest run',
+        params: IdParams,
+        response: { 200: ConnectionWithRun, ...authErrors, 404: ErrorResponse },
+      },
     },
-    async (request) => connections.get(request.principal!.orgId, request.params.id),
+    async (request) => {
+      const { orgId } = request.principal!;
+      const [connection, latest] = await Promise.all([connections.get(orgId, request.params.id), runs.latestOf(orgId, request.params.id)]);
+      return { ...connection, latestRun: latestRunOf(latest) };
+    },
   );
 
   app.patch(

@@ -93,17 +93,26 @@ export const runsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (
       schema: {
         tags: ['runs'],
         summary: "A run's log lines, per task and try",
-        description: 'Poll with `afterId` (the last id seen) to follow a running task.',
+        description:
+          'Poll with `afterId` (the last id seen) to follow a running task. `complete` is true once the run had ended before the lines were read: ' +
+          'no line will be added (until a retry), so a viewer following the log may stop.',
         params: IdParams,
         querystring: z.object({
           taskId: z.string().max(200).optional(),
           afterId: z.coerce.number().int().min(0).optional(),
           limit: z.coerce.number().int().min(1).max(5000).default(1000),
         }),
-        response: { 200: z.object({ logs: z.array(LogLine) }), ...authErrors, 404: ErrorResponse },
+        response: {
+          200: z.object({
+            logs: z.array(LogLine),
+            complete: z.boolean().describe('The run had ended before these lines were read: no line will be added until a retry'),
+          }),
+          ...authErrors,
+          404: ErrorResponse,
+        },
       },
     },
-    async (request) => ({ logs: await runs.logs(request.principal!.orgId, request.params.id, request.query) }),
+    async (request) => runs.logs(request.principal!.orgId, request.params.id, request.query),
   );
 
   app.post(

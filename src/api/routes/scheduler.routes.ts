@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Schedule, ScheduleBody, SchedulePatch } from '../../runs/index.js';
+import { Schedule, ScheduleBody, ScheduleDescription, SchedulePatch } from '../../runs/index.js';
 import type { Services } from '../../services.js';
 import { authErrors, ErrorResponse, IdParams } from '../schemas.js';
 import { maskWorkflowBody } from './runs.routes.js';
@@ -39,6 +39,27 @@ export const schedulerRoutes: FastifyPluginAsyncZod<{ services: Services }> = as
       schema: { tags: ['schedules'], summary: "The organisation's schedules", response: { 200: z.object({ schedules: z.array(Schedule) }), ...authErrors } },
     },
     async (request) => ({ schedules: await schedules.list(request.principal!.orgId) }),
+  );
+
+  app.get(
+    '/api/scheduler/describe',
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Describe a schedule without saving it: plain words and the next five fire times',
+        description:
+          'Takes `scheduleType`, `cronExpression` and `timezone` as `POST /api/scheduler` does and answers what saving them would give, or the same 422 naming the field. ' +
+          'The schedule editor asks while a person types.',
+        querystring: z.object({
+          scheduleType: z.string().max(20).optional(),
+          cronExpression: z.string().max(200).optional(),
+          timezone: z.string().max(100).optional(),
+        }),
+        response: { 200: ScheduleDescription, ...authErrors, 422: ErrorResponse },
+      },
+    },
+    async (request) => schedules.describe(request.query),
   );
 
   app.get(

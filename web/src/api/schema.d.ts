@@ -352,6 +352,10 @@ export interface paths {
                                 lastUsedAt: string | null;
                                 revoked: boolean;
                             };
+                            limits: {
+                                /** @description The largest upload accepted (SLUICE_MAX_UPLOAD_MB), in bytes */
+                                uploadMaxBytes: number;
+                            };
                         };
                     };
                 };
@@ -1348,6 +1352,8 @@ export interface paths {
                                 actor: {
                                     type: string;
                                     id: string | null;
+                                    /** @description A user's e-mail or an API token's name, when the actor is one of the organisation's */
+                                    name: string | null;
                                 };
                                 action: string;
                                 target: string | null;
@@ -1429,7 +1435,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organisation's connections */
+        /** List the organisation's connections, each with its latest run */
         get: {
             parameters: {
                 query?: never;
@@ -1623,6 +1629,17 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description The connection's latest run, whatever its state; null when it never ran */
+                                latestRun: {
+                                    runId: string;
+                                    /** @enum {string} */
+                                    state: "queued" | "running" | "success" | "failed" | "cancelled";
+                                    trigger: string;
+                                    queuedAt: string;
+                                    startedAt: string | null;
+                                    endedAt: string | null;
+                                    error: string | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -2475,7 +2492,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One connection (secrets masked) */
+        /** One connection (secrets masked), with its latest run */
         get: {
             parameters: {
                 query?: never;
@@ -2670,6 +2687,17 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description The connection's latest run, whatever its state; null when it never ran */
+                            latestRun: {
+                                runId: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "success" | "failed" | "cancelled";
+                                trigger: string;
+                                queuedAt: string;
+                                startedAt: string | null;
+                                endedAt: string | null;
+                                error: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -5100,7 +5128,7 @@ export interface paths {
         };
         /**
          * A run's log lines, per task and try
-         * @description Poll with `afterId` (the last id seen) to follow a running task.
+         * @description Poll with `afterId` (the last id seen) to follow a running task. `complete` is true once the run had ended before the lines were read: no line will be added (until a retry), so a viewer following the log may stop.
          */
         get: {
             parameters: {
@@ -5135,6 +5163,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 } | null;
                             }[];
+                            /** @description The run had ended before these lines were read: no line will be added until a retry */
+                            complete: boolean;
                         };
                     };
                 };
@@ -5865,6 +5895,123 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scheduler/describe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Describe a schedule without saving it: plain words and the next five fire times
+         * @description Takes `scheduleType`, `cronExpression` and `timezone` as `POST /api/scheduler` does and answers what saving them would give, or the same 422 naming the field. The schedule editor asks while a person types.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    scheduleType?: string;
+                    cronExpression?: string;
+                    timezone?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            scheduleType: "hourly" | "daily" | "weekly" | "monthly" | "custom";
+                            /** @description The expression that would fire, normalised (a preset fills it in) */
+                            cronExpression: string;
+                            timezone: string;
+                            /** @description In plain words, e.g. "At 09:00 AM, Monday through Friday" */
+                            description: string;
+                            /** @description The next five fire times (ISO, UTC) */
+                            nextRuns: string[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -27,3 +27,22 @@ export function elapsed(start: string | null | undefined, end: string | null | u
 export const dateTime = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');
 
 export const count = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : n.toLocaleString());
+
+/**
+ * "512 bytes", "1.5 KB", "118 MB", "2.1 GB": a size as a person reads it, in
+ * units of 1024 as SLUICE_MAX_UPLOAD_MB counts, with three significant digits.
+ */
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  if (n < 1024) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = n / 1024;
+  let unit = 0;
+  // Three significant digits, so never "1020 KB": a value that shows as 1000 or more goes to the next unit.
+  while (Number(value.toPrecision(3)) >= 1000 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = Number(value.toPrecision(3));
+  return `${shown.toLocaleString()} ${units[unit]}`;
+}

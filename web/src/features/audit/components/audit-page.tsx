@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { Autocomplete, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Autocomplete, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { QueryState } from '../../../components/query-state';
+import { useMe } from '../../../lib/auth';
 import { dateTime } from '../../../lib/format';
 import { useAudit, type AuditEvent } from '../api/get-audit';
-import { useAuditUsers } from '../api/get-users';
 
 const PAGE = 50;
 const OUTCOMES = ['all', 'success', 'denied', 'failed'] as const;
@@ -13,8 +13,37 @@ const OUTCOME_COLORS: Record<AuditEvent['outcome'], string> = { success: 'green'
 /** Prefixes the API's actions share (`token.create`, `token.revoke`), offered while typing. */
 const PREFIXES = ['auth.', 'user.', 'token.', 'connection.', 'schedule.', 'run.', 'file.', 'pipeline.', 'notification.'];
 
-/** The organisation's audit trail: who did what to which target, and how it went. Admins only. */
+/** An id worth shortening: a UUID (a user's or a token's). Other ids (`bootstrap`) are short words, shown whole. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Who did it, as a person reads it: a user's e-mail, a token's name, else the kind of actor and its id. */
+export function actorLabel(actor: AuditEvent['actor']): string {
+  if (actor.name) return actor.type === 'token' ? `token ${actor.name}` : actor.name;
+  if (!actor.id) return actor.type;
+  return `${actor.type} ${UUID.test(actor.id) ? `${actor.id.slice(0, 8)}…` : actor.id}`;
+}
+
+/** The organisation's audit trail: who did what to which target, and how it went. Admins only; others are told so. */
 export function AuditPage() {
+  const me = useMe();
+  const role = me.data?.role;
+  // The role decides what this page is; until it is known, neither (the API answers the trail to admins only).
+  if (me.isPending) return <QueryState isPending error={null}>{null}</QueryState>;
+  if (role !== 'admin') {
+    return (
+      <Stack>
+        <Title order={2}>Audit trail</Title>
+        <Alert color="gray" title="The audit trail needs the admin role" data-testid="audit-admin-only">
+          You are signed in as {role === 'editor' ? 'an editor' : role === 'viewer' ? 'a viewer' : 'someone who is not an admin'}. The audit trail lists what everyone in the organisation did, so only admins may
+          read it; ask one of your organisation&apos;s admins if you need something from it.
+        </Alert>
+      </Stack>
+    );
+  }
+  return <AuditTrail />;
+}
+
+function AuditTrail() {
   const [action, setAction] = useState('');
   const [debouncedAction] = useDebouncedValue(action.trim(), 300);
   const [outcome, setOutcome] = useState<Outcome>('all');
@@ -27,16 +56,10 @@ export function AuditPage() {
     ...(before ? { before } : {}),
     ...(outcome === 'all' ? {} : { outcome }),
   });
-  const users = useAuditUsers();
-  const emails = new Map((users.data?.users ?? []).map((u) => [u.id, u.email]));
   const events = audit.data?.events ?? [];
   const changeAction = (value: string) => {
     setAction(value);
     setCursors([undefined]);
-  };
-  const actor = (e: AuditEvent) => {
-    if (e.actor.type === 'user' && e.actor.id) return emails.get(e.actor.id) ?? `user ${e.actor.id.slice(0, 8)}`;
-    return e.actor.id ? `${e.actor.type} ${e.actor.id.slice(0, 8)}` : e.actor.type;
   };
   return (
     <Stack>
@@ -88,8 +111,10 @@ export function AuditPage() {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Tooltip label={e.ip ? `from ${e.ip}` : 'no address'} disabled={!e.ip}>
-                      <Text size="sm">{actor(e)}</Text>
+                    <Tooltip label={e.ip ? `${e.actor.type} ${e.actor.id ?? ''} from ${e.ip}` : `${e.actor.type} ${e.actor.id ?? ''}`}>
+                      <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+                        {actorLabel(e.actor)}
+                      </Text>
                     </Tooltip>
                   </Table.Td>
                   <Table.Td>
@@ -103,7 +128,8 @@ export function AuditPage() {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={OUTCOME_COLORS[e.outcome]} variant="light">
+                    {/* A badge shrinks with its cell and cuts its text ("SUCCESS …"): it keeps its own width. */}
+                    <Badge color={OUTCOME_COLORS[e.outcome]} variant="light" miw="max-content">
                       {e.outcome}
                       {e.status ? ` ${e.status}` : ''}
                     </Badge>

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../../lib/api-client';
+import { connectionQuery } from './get-connection';
 import type { paths } from '../../../api/schema';
 
 /** What `POST /api/connections` takes: the whole configuration (CONTRACT.md, Connections). */
@@ -13,7 +14,8 @@ export function useCreateConnection() {
   return useMutation({
     mutationFn: createConnection,
     onSuccess: (saved) => {
-      queryClient.setQueryData(['connections', 'detail', saved.id], saved);
+      // The answer is the saved configuration; the latest run the page shows stays what it was.
+      queryClient.setQueryData(connectionQuery(saved.id).queryKey, (old) => ({ ...saved, latestRun: old?.latestRun ?? null }));
       return queryClient.invalidateQueries({ queryKey: ['connections', 'list'] });
     },
   });

@@ -8,6 +8,7 @@ export function useRunConnection() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: runConnection,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['runs'] }),
+    // The connection's latest run is now this one.
+    onSuccess: () => Promise.all([queryClient.invalidateQueries({ queryKey: ['runs'] }), queryClient.invalidateQueries({ queryKey: ['connections'] })]),
   });
 }

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   ActionIcon,
   Alert,
@@ -41,6 +41,7 @@ import {
   type PaginationFields,
 } from './connection-form';
 import { MappingEditor } from './mapping-editor';
+import { fieldLabel, listInWords } from './plain-words';
 import { PreviewResult } from './preview-result';
 
 /** Templates and JSON read best in a fixed-width font; the label stays as every other label. */
@@ -160,6 +161,19 @@ export function ConnectionBuilder({ connection, onSaved, onDeleted, onRunStarted
   };
   const shown = shownFields(form);
   const elsewhere = issues.filter((i) => !shown.some((f) => under(i.field, f)));
+  const named = issues.filter((i) => !elsewhere.includes(i));
+
+  // A refused save or test with field problems: the first field in need comes into view and takes the focus,
+  // wherever on this long form it is (the alert is by the button that was pressed).
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!failure || issues.length === 0) return;
+    const first = root.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (!first) return;
+    first.scrollIntoView?.({ block: 'center', behavior: 'smooth' });
+    first.focus({ preventScroll: true });
+    // Only when a new failure arrives (`issues` is derived from it): not while the person goes on typing.
+  }, [failure]);
 
   const edit = (change: Partial<ConnectionForm>) => setForm((f) => ({ ...f, ...change }));
   const editAuth = (change: Partial<AuthFields>) => setForm((f) => ({ ...f, auth: { ...f.auth, ...change } }));
@@ -201,8 +215,24 @@ export function ConnectionBuilder({ connection, onSaved, onDeleted, onRunStarted
   const onDelete = () => attempt('other', (fail) => saved && remove.mutate(saved.id, { onSuccess: () => onDeleted?.(), onError: fail }));
 
   const problemAlert = problem && (
-    <Alert color="red" role="alert" title={issues.length ? 'Some fields need a change' : failure?.from === 'test' ? 'The test did not read the source' : 'That did not work'}>
-      {issues.length === 0 ? problem.message : elsewhere.length ? elsewhere.map((i) => `${i.field}: ${i.message}`).join('; ') : 'See the messages next to the fields.'}
+    <Alert
+      color="red"
+      role="alert"
+      data-testid="builder-problem"
+      title={issues.length ? `${issues.length === 1 ? 'A field needs' : 'Some fields need'} a change` : failure?.from === 'test' ? 'The test did not read the source' : 'That did not work'}
+    >
+      {issues.length === 0 ? (
+        problem.message
+      ) : (
+        <Stack gap={4}>
+          {named.length > 0 && <Text size="sm">Check {listInWords(named.map((i) => fieldLabel(i.field)))}: the messages are next to {named.length === 1 ? 'it' : 'them'}.</Text>}
+          {elsewhere.map((i) => (
+            <Text size="sm" key={i.field}>
+              {fieldLabel(i.field)}: {i.message}
+            </Text>
+          ))}
+        </Stack>
+      )}
     </Alert>
   );
 
@@ -219,7 +249,7 @@ export function ConnectionBuilder({ connection, onSaved, onDeleted, onRunStarted
   );
 
   return (
-    <Stack>
+    <Stack ref={root}>
       <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
         <Stack>
           <Fieldset legend="Connection">
@@ -416,7 +446,7 @@ export function ConnectionBuilder({ connection, onSaved, onDeleted, onRunStarted
         </Group>
       )}
       {failure?.from === 'test' && problemAlert}
-      {preview && <PreviewResult preview={preview} />}
+      {preview && <PreviewResult preview={preview} pagination={form.pagination} />}
 
       <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
         <Stack>

@@ -2,6 +2,7 @@ import type { Connection } from '../api/get-connections';
 import type { ConnectionInput } from '../api/create-connection';
 import type { ConnectionPatch } from '../api/update-connection';
 import type { ColumnType } from '../api/preview-connection';
+import { columnNameOf } from '../../../lib/column-name';
 
 /**
  * The builder's state: every field as the person types it (numbers as text,
@@ -318,12 +319,3 @@ export function mappingsFromSchema(schema: { name: string; type: ColumnType; nul
 
 /** `$.id`, or `$['First Name']` for a key that is not a plain name. */
 export const jsonPathOf = (key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? `$.${key}` : `$['${key.replaceAll("'", "\\'")}']`);
-
-/** The column name the API gives a source key (src/mapping/column-name.ts), to match inferred columns to their keys. */
-function columnNameOf(key: string): string {
-  const folded = key.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
-  const core = folded.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (core === '') return 'column';
-  const name = folded.startsWith('_') || /^[0-9]/.test(core) ? `_${core}` : core;
-  return name.startsWith('_sluice_') ? `src_${name}` : name;
-}

@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
-import { Anchor, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Group, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
-import { ago } from '../../../lib/format';
 import { useConnection } from '../api/get-connection';
 import type { Connection } from '../api/get-connections';
 import { ConnectionBuilder } from './connection-builder';
+import { LatestRunCell } from './connections-list';
 
 const Heading = ({ children }: { children: ReactNode }) => (
   <Title order={2} style={{ overflowWrap: 'anywhere' }}>
@@ -46,9 +46,12 @@ export function ConnectionPage({
       <QueryState isPending={connection.isPending} error={connection.error}>
         {data && (
           <>
-            <Text c="dimmed" size="sm">
-              <Text span ff="monospace" inherit>{data.id}</Text> → table <Text span ff="monospace" inherit>{data.destination.table}</Text> · last run {ago(data.lastRunAt)}
-            </Text>
+            <Group gap="xs">
+              <Text c="dimmed" size="sm">
+                <Text span ff="monospace" inherit>{data.id}</Text> → table <Text span ff="monospace" inherit>{data.destination.table}</Text> · latest run
+              </Text>
+              <LatestRunCell run={data.latestRun} />
+            </Group>
             <ConnectionBuilder connection={data} onDeleted={onDeleted} onRunStarted={onRunStarted} />
             {children}
           </>

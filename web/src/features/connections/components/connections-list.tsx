@@ -1,11 +1,12 @@
 import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
+import { RelativeTime } from '../../../components/relative-time';
+import { StateBadge } from '../../../components/state-badge';
 import { useCanEdit } from '../../../lib/auth';
-import { ago } from '../../../lib/format';
-import { useConnections } from '../api/get-connections';
+import { useConnections, type LatestRun } from '../api/get-connections';
 
-/** The organisation's connections: their source, their table, their last run. */
+/** The organisation's connections: their source, their table, their latest run (a failed one above all). */
 export function ConnectionsList() {
   const connections = useConnections();
   const canEdit = useCanEdit();
@@ -53,7 +54,9 @@ export function ConnectionsList() {
                     </Text>
                   </Table.Td>
                   <Table.Td ff="monospace">{c.destination.table}</Table.Td>
-                  <Table.Td>{ago(c.lastRunAt)}</Table.Td>
+                  <Table.Td>
+                    <LatestRunCell run={c.latestRun} />
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -61,5 +64,24 @@ export function ConnectionsList() {
         </Table.ScrollContainer>
       </QueryState>
     </Stack>
+  );
+}
+
+/** A connection's latest run, whatever its state: its state, when, and a link to it. */
+export function LatestRunCell({ run }: { run: LatestRun }) {
+  if (!run) {
+    return (
+      <Text size="sm" c="dimmed">
+        never run
+      </Text>
+    );
+  }
+  return (
+    <Group gap={6} wrap="nowrap" data-testid="latest-run">
+      <StateBadge state={run.state} />
+      <Anchor component={Link} to={`/runs/${encodeURIComponent(run.runId)}`} size="sm" style={{ whiteSpace: 'nowrap' }}>
+        <RelativeTime iso={run.endedAt ?? run.startedAt ?? run.queuedAt} />
+      </Anchor>
+    </Group>
   );
 }

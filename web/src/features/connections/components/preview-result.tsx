@@ -1,10 +1,11 @@
 import { Badge, Code, Group, ScrollArea, Stack, Table, Tabs, Text } from '@mantine/core';
 import type { Preview } from '../api/preview-connection';
+import { stopReasonInWords, type PaginationHints } from './plain-words';
 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** What a Test read: the mapped records as a table, the inferred schema, the request log and the rejected records. */
-export function PreviewResult({ preview }: { preview: Preview }) {
+export function PreviewResult({ preview, pagination = { type: 'none' } }: { preview: Preview; pagination?: PaginationHints }) {
   const columns = preview.schema.length > 0 ? preview.schema.map((c) => c.name) : [...new Set(preview.records.flatMap((r) => Object.keys(r)))];
   return (
     <Stack gap="xs" data-testid="preview-result">
@@ -18,12 +19,12 @@ export function PreviewResult({ preview }: { preview: Preview }) {
         <Badge color="gray" variant="outline">
           {preview.requests.length} requests
         </Badge>
-        {preview.stopReason && (
-          <Text size="sm" c="dimmed">
-            stopped: {preview.stopReason}
-          </Text>
-        )}
       </Group>
+      {preview.stopReason && (
+        <Text size="sm" c="dimmed" data-testid="preview-stop-reason" title={`stop reason: ${preview.stopReason}`}>
+          {stopReasonInWords(preview.stopReason, pagination)}
+        </Text>
+      )}
       <Tabs defaultValue="records" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="records">Records</Tabs.Tab>

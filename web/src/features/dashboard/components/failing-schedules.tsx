@@ -1,7 +1,7 @@
 import { Anchor, Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
-import { ago } from '../../../lib/format';
+import { RelativeTime } from '../../../components/relative-time';
 import { useFailingSchedules } from '../api/get-failing-schedules';
 
 /** Schedules whose connection's latest run failed: the connection, when it runs, the failed run and its error. */
@@ -38,7 +38,7 @@ export function FailingSchedules() {
                   <Table.Td>{s.description}</Table.Td>
                   <Table.Td>
                     <Anchor component={Link} to={`/runs/${encodeURIComponent(run.runId)}`} size="sm" aria-label={`Failed run of ${s.connectionId}`}>
-                      {ago(run.endedAt ?? run.queuedAt)}
+                      <RelativeTime iso={run.endedAt ?? run.queuedAt} />
                     </Anchor>
                   </Table.Td>
                   <Table.Td>

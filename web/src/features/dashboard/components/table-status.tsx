@@ -1,13 +1,15 @@
-import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
 import { StateBadge } from '../../../components/state-badge';
+import { useCanEdit } from '../../../lib/auth';
 import { count, duration } from '../../../lib/format';
 import { usePipelineStatus, type TableStatus } from '../api/get-pipeline-status';
 
 /** A card per table: row and rejected counts, freshness, and the state of its last ingest, load and forecast. */
 export function TableStatusGrid() {
   const status = usePipelineStatus();
+  const canEdit = useCanEdit();
   const tables = status.data?.tables ?? [];
   return (
     <Stack gap="xs">
@@ -19,12 +21,16 @@ export function TableStatusGrid() {
           </Text>
         )}
       </Group>
-      <QueryState isPending={status.isPending} error={status.error} isEmpty={tables.length === 0} empty="No tables yet: upload a file on the Files page to create one.">
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-          {tables.map((t) => (
-            <TableCard key={t.table} status={t} />
-          ))}
-        </SimpleGrid>
+      <QueryState isPending={status.isPending} error={status.error}>
+        {tables.length === 0 ? (
+          <FirstSteps canEdit={canEdit} />
+        ) : (
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+            {tables.map((t) => (
+              <TableCard key={t.table} status={t} />
+            ))}
+          </SimpleGrid>
+        )}
       </QueryState>
     </Stack>
   );
@@ -75,3 +81,29 @@ const Step = ({ label, state }: { label: string; state: string | undefined }) =>
     <StateBadge state={state} />
   </Group>
 );
+
+/** What a new organisation sees instead of table cards: the two ways data comes in, as links. */
+function FirstSteps({ canEdit }: { canEdit: boolean }) {
+  return (
+    <Card withBorder padding="lg" data-testid="first-steps">
+      <Stack gap="sm">
+        <Text fw={600}>No tables yet. Bring your data in one of two ways:</Text>
+        {canEdit ? (
+          <Group>
+            <Button component={Link} to="/files">
+              Upload a file
+            </Button>
+            <Button component={Link} to="/connections/new" variant="light">
+              Connect an API
+            </Button>
+          </Group>
+        ) : (
+          <Text size="sm">An editor or an admin can upload a file or connect an API; the tables they make will show here.</Text>
+        )}
+        <Text size="sm" c="dimmed">
+          A file (CSV, TSV, JSON or NDJSON) becomes a table at once. An API connection reads a REST API, and can run on a schedule to keep its table fresh.
+        </Text>
+      </Stack>
+    </Card>
+  );
+}

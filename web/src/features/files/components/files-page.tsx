@@ -3,9 +3,11 @@ import { Alert, Anchor, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
 import { StateBadge } from '../../../components/state-badge';
+import { RelativeTime } from '../../../components/relative-time';
 import { useCanEdit } from '../../../lib/auth';
-import { ago, count } from '../../../lib/format';
+import { bytes, count } from '../../../lib/format';
 import { useFiles } from '../api/get-files';
+import { useTableNames } from '../api/get-table-names';
 import { UploadForm } from './upload-form';
 import { IngestChain } from './ingest-chain';
 
@@ -14,6 +16,7 @@ export function FilesPage() {
   const canEdit = useCanEdit();
   const [uploads, setUploads] = useState<{ fileId: string; runId: string }[]>([]);
   const files = useFiles();
+  const tables = useTableNames();
   const list = files.data?.files ?? [];
   return (
     <Stack>
@@ -28,8 +31,8 @@ export function FilesPage() {
       ))}
       <Title order={3}>Uploaded files</Title>
       <QueryState isPending={files.isPending} error={files.error} isEmpty={list.length === 0} empty="No files uploaded yet.">
-        <Table.ScrollContainer minWidth={600}>
-          <Table striped>
+        <Table.ScrollContainer minWidth={700}>
+          <Table striped data-testid="uploaded-files">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>File</Table.Th>
@@ -42,21 +45,38 @@ export function FilesPage() {
             </Table.Thead>
             <Table.Tbody>
               {list.map((f) => (
-                <Table.Tr key={f.fileId}>
+                <Table.Tr key={f.fileId} data-testid={`file-${f.fileId}`}>
                   <Table.Td>
                     <Text size="sm">{f.name}</Text>
+                    <Text size="xs" c="dimmed">
+                      {bytes(f.size)}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Anchor component={Link} to={`/tables/${encodeURIComponent(f.table)}`} size="sm">
-                      {f.table}
-                    </Anchor>
+                    {/* A failed first upload leaves no table behind: no link to a page that would say so. */}
+                    {tables?.has(f.table) ? (
+                      <Anchor component={Link} to={`/tables/${encodeURIComponent(f.table)}`} size="sm">
+                        {f.table}
+                      </Anchor>
+                    ) : (
+                      <Text size="sm" title="No such table (yet)">
+                        {f.table}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     <StateBadge state={f.status} />
+                    {f.status === 'failed' && f.error && (
+                      <Text size="xs" c="red" maw={360} data-testid="file-error">
+                        {f.error}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td ta="right">{count(f.rowsLoaded)}</Table.Td>
                   <Table.Td ta="right">{count(f.rowsRejected)}</Table.Td>
-                  <Table.Td>{ago(f.createdAt)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <RelativeTime iso={f.createdAt} />
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

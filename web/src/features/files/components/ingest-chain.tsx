@@ -3,7 +3,7 @@ import { Alert, Anchor, Card, Group, Loader, Stack, Stepper, Text } from '@manti
 import { useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { StateBadge } from '../../../components/state-badge';
-import { count } from '../../../lib/format';
+import { bytes, count } from '../../../lib/format';
 import { useChainRun } from '../api/get-chain-run';
 import { useFile } from '../api/get-file';
 
@@ -20,6 +20,9 @@ export function IngestChain({ fileId, ingestRunId }: { fileId: string; ingestRun
     if (settled) for (const key of [['files', 'list'], ['tables'], ['pipeline-status']]) void queryClient.invalidateQueries({ queryKey: key });
   }, [settled, queryClient]);
   const active = f?.status === 'loaded' ? 3 : load.data ? 2 : ingest.data?.state === 'success' ? 2 : 1;
+  // An ingest that failed (or was cancelled) triggers no load: the Load step did not run and will not.
+  const ingestEnded = ingest.data?.state === 'failed' || ingest.data?.state === 'cancelled';
+  const loadNotRun = !f?.loadRunId && (ingestEnded || f?.status === 'failed');
   return (
     <Card withBorder data-testid="ingest-chain">
       <Stack>
@@ -30,7 +33,7 @@ export function IngestChain({ fileId, ingestRunId }: { fileId: string; ingestRun
           {f && <StateBadge state={f.status} />}
         </Group>
         <Stepper active={active} size="sm" allowNextStepsSelect={false}>
-          <Stepper.Step label="Uploaded" description={f ? `${(f.size / 1024).toFixed(1)} KiB` : undefined} />
+          <Stepper.Step label="Uploaded" description={f ? bytes(f.size) : undefined} />
           <Stepper.Step
             label="Ingest"
             description={<RunLink id={f?.ingestRunId ?? ingestRunId} state={ingest.data?.state} />}
@@ -39,7 +42,15 @@ export function IngestChain({ fileId, ingestRunId }: { fileId: string; ingestRun
           />
           <Stepper.Step
             label="Load"
-            description={<RunLink id={f?.loadRunId} state={load.data?.state} />}
+            description={
+              loadNotRun ? (
+                <Text size="xs" c="dimmed" span data-testid="load-not-run">
+                  not run: the ingest failed
+                </Text>
+              ) : (
+                <RunLink id={f?.loadRunId} state={load.data?.state} />
+              )
+            }
             loading={load.data?.state === 'running' || load.data?.state === 'queued'}
             color={load.data?.state === 'failed' ? 'red' : undefined}
           />

@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Button, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
 import { Dropzone } from '@mantine/dropzone';
 import { ApiError } from '../../../lib/api-client';
+import { useMe } from '../../../lib/auth';
+import { bytes } from '../../../lib/format';
 import { useUploadFile, type UploadAnswer } from '../api/upload-file';
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -24,6 +26,10 @@ export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) 
   const [problems, setProblems] = useState<{ file?: string; table?: string }>({});
   const [progress, setProgress] = useState(0);
   const upload = useUploadFile();
+  // The server's limit (SLUICE_MAX_UPLOAD_MB): a larger file is refused here rather than after it was sent.
+  const maxBytes = useMe().data?.limits.uploadMaxBytes;
+  const tooLarge = (f: File) => maxBytes !== undefined && f.size > maxBytes;
+  const tooLargeMessage = (f: File) => `${f.name} is ${bytes(f.size)}; this server takes files up to ${bytes(maxBytes)}. Split it, or ask an administrator to raise SLUICE_MAX_UPLOAD_MB.`;
   const apiError = upload.error instanceof ApiError ? upload.error : null;
   const fileError = problems.file ?? apiError?.field('file');
   const tableError = problems.table ?? apiError?.field('table');
@@ -33,7 +39,8 @@ export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) 
     const chosen = files[0];
     if (!chosen) return;
     setFile(chosen);
-    setProblems((p) => ({ ...p, file: undefined }));
+    upload.reset();
+    setProblems((p) => ({ ...p, file: tooLarge(chosen) ? tooLargeMessage(chosen) : undefined }));
     if (!tableTouched || !table) setTable(tableNameOf(chosen.name));
   };
 
@@ -41,6 +48,7 @@ export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) 
     event.preventDefault();
     const found: { file?: string; table?: string } = {};
     if (!file) found.file = 'Choose a file to upload';
+    else if (tooLarge(file)) found.file = tooLargeMessage(file);
     if (!table.trim()) found.table = 'Name the table the rows go to';
     else if (!TABLE_NAME.test(table.trim())) found.table = 'Use lower-case letters, digits and _ (starting with a letter or _), at most 63 characters';
     setProblems(found);
@@ -63,7 +71,7 @@ export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) 
           <Stack align="center" gap={4} py="lg" style={{ pointerEvents: 'none' }}>
             <Text size="lg">{file ? file.name : 'Drop a file here, or click to choose one'}</Text>
             <Text size="sm" c="dimmed">
-              {file ? `${(file.size / 1024).toFixed(1)} KiB` : 'CSV, TSV, JSON or NDJSON'}
+              {file ? bytes(file.size) : `CSV, TSV, JSON or NDJSON${maxBytes === undefined ? '' : `, up to ${bytes(maxBytes)}`}`}
             </Text>
           </Stack>
         </Dropzone>

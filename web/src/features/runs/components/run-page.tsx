@@ -114,7 +114,7 @@ export function RunPage({ id }: { id: string }) {
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>
-            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} live={isActive(data.state)} taskId={taskId} onTaskChange={setTaskId} />
+            <Logs id={id} tasks={data.tasks.map((t) => t.taskId)} taskId={taskId} onTaskChange={setTaskId} />
           </>
         )}
       </QueryState>
@@ -122,30 +122,19 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function Logs({
-  id,
-  tasks,
-  live,
-  taskId,
-  onTaskChange,
-}: {
-  id: string;
-  tasks: string[];
-  live: boolean;
-  taskId: string | null;
-  onTaskChange: (taskId: string | null) => void;
-}) {
-  const logs = useRunLogs(id, taskId ?? undefined, live);
+function Logs({ id, tasks, taskId, onTaskChange }: { id: string; tasks: string[]; taskId: string | null; onTaskChange: (taskId: string | null) => void }) {
+  const logs = useRunLogs(id, taskId ?? undefined);
   const lines = logs.data?.logs ?? [];
+  const complete = logs.data?.complete ?? false;
   return (
     <Stack gap="xs">
       <Group justify="space-between">
         <Title order={3}>Logs</Title>
         <Select aria-label="Task" placeholder="All tasks" clearable data={tasks} value={taskId} onChange={onTaskChange} w={260} />
       </Group>
-      <QueryState isPending={logs.isPending} error={logs.error} isEmpty={lines.length === 0} empty="No log lines yet.">
+      <QueryState isPending={logs.isPending} error={logs.error} isEmpty={lines.length === 0} empty={complete ? 'This run wrote no log lines.' : 'No log lines yet.'}>
         <ScrollArea.Autosize mah={400} type="auto">
-          <Code block data-testid="run-logs">
+          <Code block data-testid="run-logs" data-complete={complete}>
             {lines.map((l) => `${new Date(l.at).toLocaleTimeString()} ${l.level.padEnd(5)} [${l.taskId}#${l.tryNumber}] ${l.message}`).join('\n')}
           </Code>
         </ScrollArea.Autosize>

@@ -1,8 +1,9 @@
 import { Anchor, Chip, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { QueryState } from '../../../components/query-state';
+import { RelativeTime } from '../../../components/relative-time';
 import { StateBadge } from '../../../components/state-badge';
-import { ago, elapsed } from '../../../lib/format';
+import { elapsed } from '../../../lib/format';
 import { useRuns, type RunState } from '../api/get-runs';
 
 const STATES: (RunState | 'all')[] = ['all', 'queued', 'running', 'success', 'failed', 'cancelled'];
@@ -68,7 +69,9 @@ export function RunsTable({ runs }: { runs: { runId: string; dagId: string; stat
                 <StateBadge state={r.state} />
               </Table.Td>
               <Table.Td>{r.trigger}</Table.Td>
-              <Table.Td>{ago(r.queuedAt)}</Table.Td>
+              <Table.Td>
+                <RelativeTime iso={r.queuedAt} />
+              </Table.Td>
               <Table.Td>{elapsed(r.startedAt, r.endedAt)}</Table.Td>
             </Table.Tr>
           ))}

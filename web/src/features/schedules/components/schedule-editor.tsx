@@ -1,11 +1,12 @@
 import { useMemo, useState } from 'react';
-import { Alert, Badge, Button, Fieldset, Group, List, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
+import { Alert, Badge, Button, Fieldset, Group, List, Loader, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { QueryState } from '../../../components/query-state';
 import { ApiError } from '../../../lib/api-client';
 import { useCanEdit } from '../../../lib/auth';
 import { useCreateSchedule } from '../api/create-schedule';
 import { useDeleteSchedule } from '../api/delete-schedule';
+import { useScheduleDescription, type ScheduleTiming } from '../api/describe-schedule';
 import { useSchedules, type Schedule } from '../api/get-schedules';
 import { useUpdateSchedule } from '../api/update-schedule';
 
@@ -71,21 +72,42 @@ function ScheduleForm({ connectionId, schedule }: { connectionId: string; schedu
   const remove = useDeleteSchedule();
   const error = create.error ?? update.error ?? remove.error;
   const apiError = error instanceof ApiError ? error : null;
-  const cronError = apiError?.field('cronExpression') ?? apiError?.field('scheduleType');
-  const timezoneError = apiError?.field('timezone');
-  const general = error && !cronError && !timezoneError ? error.message : null;
 
   const choose = (value: ScheduleType) => {
+    reset();
     setType(value);
     if (value !== 'custom') setCron(PRESETS[value]);
   };
   const typeCron = (value: string) => {
+    reset();
     setCron(value);
     setType('custom');
   };
+  const chooseZone = (value: string | null) => {
+    if (!value) return;
+    reset();
+    setTimezone(value);
+  };
   const timing = type === 'custom' ? { scheduleType: type, cronExpression: cron.trim() } : { scheduleType: type };
   const changed = !schedule || schedule.scheduleType !== type || schedule.timezone !== timezone || (type === 'custom' && schedule.cronExpression !== cron.trim());
-  const reset = () => [create, update, remove].forEach((m) => m.reset());
+  // What the form would save, described by the server as it is typed: after a pause in typing, one request.
+  const current = JSON.stringify({ ...timing, timezone });
+  const [debounced] = useDebouncedValue(current, 300);
+  const asked = JSON.parse(debounced) as ScheduleTiming;
+  const described = useScheduleDescription(asked, changed && (asked.scheduleType !== 'custom' || Boolean(asked.cronExpression)));
+  const settled = debounced === current && !described.isPlaceholderData && !described.isFetching;
+  // The description's 422 names the field as saving would; it holds only for what the form holds now.
+  const describeError = settled && described.error instanceof ApiError ? described.error : null;
+  const cronError = apiError?.field('cronExpression') ?? apiError?.field('scheduleType') ?? describeError?.field('cronExpression') ?? describeError?.field('scheduleType');
+  const timezoneError = apiError?.field('timezone') ?? describeError?.field('timezone');
+  const general = error && !cronError && !timezoneError ? error.message : null;
+  // Saved and unchanged: what the server holds. Changed: the description of the form, the last one dimmed while the next is asked.
+  const shown = changed ? (describeError ? undefined : described.data) : schedule;
+  const stale = changed && !settled;
+
+  function reset() {
+    [create, update, remove].forEach((m) => m.reset());
+  }
 
   const save = () => {
     reset();
@@ -119,7 +141,7 @@ function ScheduleForm({ connectionId, schedule }: { connectionId: string; schedu
             label="Time zone"
             data={zones}
             value={timezone}
-            onChange={(v) => v && setTimezone(v)}
+            onChange={chooseZone}
             searchable
             limit={50}
             nothingFoundMessage="No such time zone"
@@ -130,39 +152,48 @@ function ScheduleForm({ connectionId, schedule }: { connectionId: string; schedu
         </Stack>
         <Stack gap={4}>
           {schedule ? (
-            <>
-              <Group gap="xs">
-                <Text fw={500} data-testid="schedule-description">
-                  {schedule.description}
-                </Text>
-                <Badge color={schedule.paused ? 'gray' : 'teal'} variant="light">
-                  {schedule.paused ? 'paused' : 'active'}
-                </Badge>
-              </Group>
+            <Group gap="xs">
+              <Badge color={schedule.paused ? 'gray' : 'teal'} variant="light">
+                {schedule.paused ? 'paused' : 'active'}
+              </Badge>
               <Text size="sm" c="dimmed">
-                <Text span ff="monospace" inherit>{schedule.cronExpression}</Text> in {schedule.timezone} · {schedule.orchestrator}
+                saved: <Text span ff="monospace" inherit>{schedule.cronExpression}</Text> in {schedule.timezone} · {schedule.orchestrator}
+              </Text>
+            </Group>
+          ) : (
+            <Text c="dimmed" size="sm">
+              Not scheduled: it runs only when started by hand.
+            </Text>
+          )}
+          {changed && (
+            <Text size="sm" c="dimmed" data-testid="schedule-unsaved">
+              {schedule ? 'Not saved yet: Save schedule to run on this timing.' : 'Create schedule to run on this timing:'}
+            </Text>
+          )}
+          {shown ? (
+            <Stack gap={4} style={{ opacity: stale ? 0.5 : 1 }} aria-busy={stale}>
+              <Text fw={500} data-testid="schedule-description">
+                {shown.description}
               </Text>
               <Text size="sm" fw={500} mt="xs">
-                Next runs ({schedule.timezone})
+                Next runs ({shown.timezone})
               </Text>
-              {schedule.paused ? (
+              {schedule?.paused && !changed ? (
                 <Text size="sm" c="dimmed">
                   None while paused.
                 </Text>
               ) : (
                 <List size="sm" data-testid="schedule-next-runs">
-                  {schedule.nextRuns.map((at) => (
+                  {shown.nextRuns.map((at) => (
                     <List.Item key={at}>
-                      <time dateTime={at}>{inZone(at, schedule.timezone)}</time>
+                      <time dateTime={at}>{inZone(at, shown.timezone)}</time>
                     </List.Item>
                   ))}
                 </List>
               )}
-            </>
+            </Stack>
           ) : (
-            <Text c="dimmed" size="sm">
-              Not scheduled: it runs only when started by hand.
-            </Text>
+            changed && !cronError && !timezoneError && <Loader size="xs" aria-label="Describing the schedule" />
           )}
         </Stack>
       </SimpleGrid>

@@ -1,12 +1,14 @@
 import { Anchor, Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
+import { useConnectionNames } from '../api/get-connection-names';
 import { useSchedules } from '../api/get-schedules';
 import { inZone } from './schedule-editor';
 
 /** Every schedule of the organisation: what it runs, when, and whether it is paused. */
 export function SchedulesList() {
   const schedules = useSchedules();
+  const names = useConnectionNames();
   const list = schedules.data?.schedules ?? [];
   return (
     <Stack>
@@ -33,8 +35,11 @@ export function SchedulesList() {
                 <Table.Tr key={s.scheduleId}>
                   <Table.Td>
                     <Anchor component={Link} to={`/connections/${encodeURIComponent(s.connectionId)}`}>
-                      {s.connectionId}
+                      {names.get(s.connectionId) ?? s.connectionId}
                     </Anchor>
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {s.connectionId}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     {s.description}

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { QueryState } from '../../../components/query-state';
+import { RelativeTime } from '../../../components/relative-time';
 import { ApiError } from '../../../lib/api-client';
-import { ago, dateTime } from '../../../lib/format';
+import { dateTime } from '../../../lib/format';
 import { useCreateToken } from '../api/create-token';
 import { useTokens } from '../api/get-tokens';
 import { useRevokeToken } from '../api/revoke-token';
@@ -92,7 +93,7 @@ export function TokensPanel() {
                   </Table.Td>
                   <Table.Td>{dateTime(t.createdAt)}</Table.Td>
                   <Table.Td>{t.expiresAt ? dateTime(t.expiresAt) : 'never'}</Table.Td>
-                  <Table.Td>{t.lastUsedAt ? ago(t.lastUsedAt) : 'never'}</Table.Td>
+                  <Table.Td>{t.lastUsedAt ? <RelativeTime iso={t.lastUsedAt} /> : 'never'}</Table.Td>
                   <Table.Td ta="right">
                     <ConfirmButton
                       label="Revoke"

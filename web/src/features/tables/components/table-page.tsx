@@ -1,23 +1,19 @@
 import { useState } from 'react';
-import { Anchor, Badge, Code, Group, Pagination, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
 import { count, dateTime } from '../../../lib/format';
+import { useDownloadExport, type ExportPart } from '../api/download-export';
 import { useTables } from '../api/get-tables';
 import { useTableRows } from '../api/get-table-rows';
-import { useRejectedRows } from '../api/get-rejected-rows';
+import { QualityPanel } from './quality-panel';
+import { cell, PAGE, Pager, RejectedRows } from './rejected-rows';
 
-const PAGE = 50;
-
-const cell = (value: unknown): string => {
-  if (value === null || value === undefined) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
-};
-
-/** One table: its columns and types, its rows page by page, and the rows it refused with their reasons. */
+/** One table: its columns and types, its rows page by page, the rows it refused with their reasons, its quality; downloads as CSV. */
 export function TablePage({ name }: { name: string }) {
   const tables = useTables();
   const info = tables.data?.tables.find((t) => t.name === name);
+  const columns = info?.columns.map((c) => c.name) ?? [];
   return (
     <Stack>
       <Group justify="space-between">
@@ -47,18 +43,45 @@ export function TablePage({ name }: { name: string }) {
               <Tabs.List>
                 <Tabs.Tab value="rows">Rows ({count(info.rowCount)})</Tabs.Tab>
                 <Tabs.Tab value="rejected">Rejected ({count(info.rejectedCount)})</Tabs.Tab>
+                <Tabs.Tab value="quality">Quality</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="rows" pt="md">
-                <Rows table={name} columns={info.columns.map((c) => c.name)} />
+                <Stack>
+                  <Download table={name} part="rows" label="Download as CSV" disabled={info.rowCount === 0} />
+                  <Rows table={name} columns={columns} />
+                </Stack>
               </Tabs.Panel>
               <Tabs.Panel value="rejected" pt="md">
-                <Rejected table={name} />
+                <Stack>
+                  <Download table={name} part="rejected" label="Download rejected rows as CSV" disabled={info.rejectedCount === 0} />
+                  <RejectedRows table={name} columns={columns} />
+                </Stack>
+              </Tabs.Panel>
+              <Tabs.Panel value="quality" pt="md">
+                <QualityPanel table={name} columns={columns} />
               </Tabs.Panel>
             </Tabs>
           </>
         )}
       </QueryState>
     </Stack>
+  );
+}
+
+/** A button that saves the table (or its rejected rows) as a CSV file Excel opens as UTF-8. */
+function Download({ table, part, label, disabled }: { table: string; part: ExportPart; label: string; disabled: boolean }) {
+  const download = useDownloadExport();
+  return (
+    <Group gap="sm">
+      <Button variant="default" size="xs" onClick={() => download.mutate({ table, part })} loading={download.isPending} disabled={disabled}>
+        {label}
+      </Button>
+      {download.error && (
+        <Alert color="red" py={4} role="alert">
+          The download did not work: {download.error.message}
+        </Alert>
+      )}
+    </Group>
   );
 }
 
@@ -90,63 +113,5 @@ function Rows({ table, columns }: { table: string; columns: string[] }) {
       </Table.ScrollContainer>
       <Pager page={page} total={total} onChange={setPage} />
     </QueryState>
-  );
-}
-
-function Rejected({ table }: { table: string }) {
-  const [page, setPage] = useState(1);
-  const rows = useRejectedRows(table, { limit: PAGE, offset: (page - 1) * PAGE });
-  const total = rows.data?.total ?? 0;
-  return (
-    <QueryState isPending={rows.isPending} error={rows.error} isEmpty={total === 0} empty="No rejected rows: every row loaded.">
-      <Table.ScrollContainer minWidth={600}>
-        <Table striped withTableBorder data-testid="rejected-rows">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Row</Table.Th>
-              <Table.Th>Field</Table.Th>
-              <Table.Th>Reason</Table.Th>
-              <Table.Th>Record</Table.Th>
-              <Table.Th>Run</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.data?.rows.map((r, i) => (
-              <Table.Tr key={i}>
-                <Table.Td>{r.rowNumber ?? '—'}</Table.Td>
-                <Table.Td>{r.field ?? '—'}</Table.Td>
-                <Table.Td>{r.reason}</Table.Td>
-                <Table.Td>
-                  <Code>{cell(r.raw)}</Code>
-                </Table.Td>
-                <Table.Td>
-                  {r.runId ? (
-                    <Anchor component={Link} to={`/runs/${encodeURIComponent(r.runId)}`} size="sm">
-                      run
-                    </Anchor>
-                  ) : (
-                    '—'
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      <Pager page={page} total={total} onChange={setPage} />
-    </QueryState>
-  );
-}
-
-function Pager({ page, total, onChange }: { page: number; total: number; onChange: (page: number) => void }) {
-  const pages = Math.ceil(total / PAGE);
-  if (pages <= 1) return null;
-  return (
-    <Group justify="space-between">
-      <Text size="sm" c="dimmed">
-        {count(total)} in all
-      </Text>
-      <Pagination value={page} onChange={onChange} total={pages} size="sm" />
-    </Group>
   );
 }

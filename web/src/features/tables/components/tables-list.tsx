@@ -1,7 +1,8 @@
 import { Anchor, Badge, Table, Title, Stack } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
-import { ago, count } from '../../../lib/format';
+import { RelativeTime } from '../../../components/relative-time';
+import { count } from '../../../lib/format';
 import { useTables } from '../api/get-tables';
 
 /** Every table of the organisation: rows, rejected rows, columns, last change. */
@@ -34,7 +35,9 @@ export function TablesList() {
                   <Table.Td ta="right">{count(t.rowCount)}</Table.Td>
                   <Table.Td ta="right">{t.rejectedCount > 0 ? <Badge color="orange">{count(t.rejectedCount)}</Badge> : 0}</Table.Td>
                   <Table.Td>{t.columns.length}</Table.Td>
-                  <Table.Td>{ago(t.updatedAt)}</Table.Td>
+                  <Table.Td>
+                    <RelativeTime iso={t.updatedAt} />
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
