@@ -13,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import ExcelJS from 'exceljs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bytes } from '../web/src/lib/format.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -129,7 +131,7 @@ describe.runIf(HAS_CHROMIUM)("a new user's first ten minutes in the web app", { 
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/api/files')) uploads.push(request.url());
     });
-    await page.getByText('CSV, TSV, JSON or NDJSON, up to 1 MB').waitFor();
+    await page.getByText('CSV, TSV, JSON, NDJSON or Excel (.xlsx), up to 1 MB').waitFor();
     const big = path.join(cwd, 'everything.csv');
     writeFileSync(big, `id,text\n${Array.from({ length: 30_000 }, (_, i) => `${i},${'x'.repeat(45)}`).join('\n')}\n`);
     await page.locator('input[type=file]').setInputFiles(big);
@@ -138,25 +140,28 @@ describe.runIf(HAS_CHROMIUM)("a new user's first ten minutes in the web app", { 
     await page.getByText(/^everything\.csv is 1\.\d+ MB/).waitFor();
     expect(uploads).toEqual([]);
 
-    // 3. The real file: 40 orders, one quantity and one unit price that are not numbers, notes on the last ten.
-    const csv = path.join(cwd, 'orders.csv');
-    const lines = Array.from({ length: 40 }, (_, i) => {
-      const n = i + 1;
-      const quantity = n === 7 ? 'lots' : String((n % 5) + 1);
-      const price = n === 23 ? 'cheap' : (n * 1.25).toFixed(2);
-      return `${n},widget-${n},${price},${quantity},${n > 30 ? `gift wrap ${n}` : ''}`;
-    });
-    writeFileSync(csv, ['order_id,product,unit_price,quantity,note', ...lines].join('\n') + '\n');
-    await page.locator('input[type=file]').setInputFiles(csv);
+    // 3. The real file, a spreadsheet as people have them: 40 orders, one quantity and one unit price that are
+    // not numbers, notes on the last ten.
+    const xlsx = path.join(cwd, 'orders.xlsx');
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: xlsx, useSharedStrings: true });
+    const sheet = workbook.addWorksheet('Orders');
+    sheet.addRow(['order_id', 'product', 'unit_price', 'quantity', 'note']).commit();
+    for (let n = 1; n <= 40; n++) {
+      sheet.addRow([n, `widget-${n}`, n === 23 ? 'cheap' : n * 1.25, n === 7 ? 'lots' : (n % 5) + 1, n > 30 ? `gift wrap ${n}` : null]).commit();
+    }
+    sheet.commit();
+    await workbook.commit();
+    await page.locator('input[type=file]').setInputFiles(xlsx);
     await expect.poll(() => page.getByLabel('Table').inputValue()).toBe('orders');
     await page.getByRole('button', { name: 'Upload' }).click();
     const chain = page.getByTestId('ingest-chain');
     await chain.getByRole('link', { name: 'Open table orders' }).waitFor({ timeout: 60_000 });
     await expect.poll(() => chain.textContent()).toMatch(/38 loaded · 2 rejected/);
-    const size = `${statSync(csv).size} bytes`;
+    // Its size as a person reads it (7.39 KB, not 7566 bytes), as the app's one formatter writes it.
+    const size = bytes(statSync(xlsx).size);
     expect(await chain.textContent()).toContain(size);
     // The list of uploads: its size as a person reads it, when, and a link to the table that now exists.
-    const listed = page.getByTestId('uploaded-files').getByRole('row', { name: /orders\.csv/ });
+    const listed = page.getByTestId('uploaded-files').getByRole('row', { name: /orders\.xlsx/ });
     await listed.getByRole('link', { name: 'orders' }).waitFor();
     expect(await listed.textContent()).toMatch(new RegExp(`${size}.*\\d+ s ago`));
 

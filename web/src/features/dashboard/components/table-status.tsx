@@ -101,7 +101,7 @@ function FirstSteps({ canEdit }: { canEdit: boolean }) {
           <Text size="sm">An editor or an admin can upload a file or connect an API; the tables they make will show here.</Text>
         )}
         <Text size="sm" c="dimmed">
-          A file (CSV, TSV, JSON or NDJSON) becomes a table at once. An API connection reads a REST API, and can run on a schedule to keep its table fresh.
+          A file (CSV, TSV, JSON, NDJSON or an Excel workbook) becomes a table at once. An API connection reads a REST API, and can run on a schedule to keep its table fresh.
         </Text>
       </Stack>
     </Card>

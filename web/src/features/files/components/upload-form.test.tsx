@@ -48,7 +48,7 @@ describe('UploadForm', () => {
     const send = vi.spyOn(XMLHttpRequest.prototype, 'send');
     renderWithApp(<UploadForm onUploaded={() => undefined} />);
     // The limit is known once the session has answered.
-    expect(await screen.findByText('CSV, TSV, JSON or NDJSON, up to 1 MB')).toBeTruthy();
+    expect(await screen.findByText('CSV, TSV, JSON, NDJSON or Excel (.xlsx), up to 1 MB')).toBeTruthy();
     const input = document.querySelector('input[type=file]') as HTMLInputElement;
     await userEvent.upload(input, new File(['x'.repeat(1536 * 1024)], 'big.csv', { type: 'text/csv' }));
     const message = 'big.csv is 1.5 MB; this server takes files up to 1 MB. Split it, or ask an administrator to raise SLUICE_MAX_UPLOAD_MB.';

@@ -18,7 +18,7 @@ export const tableNameOf = (fileName: string): string =>
     .replace(/^(\d)/, '_$1')
     .slice(0, 63);
 
-/** Drop (or pick) a CSV, TSV, JSON or NDJSON file, name its table, upload it with a progress bar. */
+/** Drop (or pick) a CSV, TSV, JSON, NDJSON or Excel (.xlsx) file, name its table, upload it with a progress bar. */
 export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [table, setTable] = useState('');
@@ -71,7 +71,7 @@ export function UploadForm({ onUploaded }: { onUploaded: (answer: UploadAnswer) 
           <Stack align="center" gap={4} py="lg" style={{ pointerEvents: 'none' }}>
             <Text size="lg">{file ? file.name : 'Drop a file here, or click to choose one'}</Text>
             <Text size="sm" c="dimmed">
-              {file ? bytes(file.size) : `CSV, TSV, JSON or NDJSON${maxBytes === undefined ? '' : `, up to ${bytes(maxBytes)}`}`}
+              {file ? bytes(file.size) : `CSV, TSV, JSON, NDJSON or Excel (.xlsx)${maxBytes === undefined ? '' : `, up to ${bytes(maxBytes)}`}`}
             </Text>
           </Stack>
         </Dropzone>
