@@ -234,7 +234,19 @@ describeEachDatabase('HTTP API', (fx) => {
     expect(res.headers['x-request-id']).toBe('req-123');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // Served over plain http (the default), browsers must not be told to fetch the app's scripts over https.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('asks browsers to upgrade requests to https only when the public address is https', async () => {
+    const secure = await createTestApp(fx, { SLUICE_PUBLIC_URL: 'https://sluice.example.com' });
+    try {
+      const res = await secure.app.inject({ url: '/api/nope' });
+      expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    } finally {
+      await secure.close();
+    }
   });
 
   it('serves the OpenAPI document, the docs page and the start page', async () => {

@@ -94,6 +94,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'"],
+        // Helmet's default asks browsers to fetch everything over https: Sluice served over plain http on
+        // another machine's address (HOST=0.0.0.0) would then load no script at all. Only when the public
+        // address is https.
+        upgradeInsecureRequests: config.http.publicUrl?.startsWith('https:') ? [] : null,
       },
     },
   });
