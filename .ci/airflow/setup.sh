@@ -208,8 +208,12 @@ else
     # never hold .ci/run's output open. Each leads its own process group, which
     # stop.sh signals as a whole (the api-server and scheduler fork workers).
     # The child writes its own PID: setsid may fork, so $! is not always it.
-    setsid bash -c 'echo $$ >"$1"; exec nohup "$2" "$3"' _ "$HOME_DIR/run/$c.pid" "$VENV/bin/airflow" "$c" \
-      >"$log" 2>&1 </dev/null 9>&- &
+    # A component that dies is started again: Airflow 3.3's dag-processor exits
+    # on a StaleDataError when a DAG is deleted through the API while it
+    # deactivates DAGs (tests clean up their DAGs that way), and one dead
+    # component would fail every Airflow test after it.
+    setsid nohup bash -c 'echo $$ >"$1"; while :; do "$2" "$3"; echo "[.ci/airflow/setup.sh] airflow $3 exited with $?; starting it again in 2 s"; sleep 2; done' \
+      _ "$HOME_DIR/run/$c.pid" "$VENV/bin/airflow" "$c" >"$log" 2>&1 </dev/null 9>&- &
   done
   echo "$fingerprint" >"$HOME_DIR/run/fingerprint"
   for c in "${COMPONENTS[@]}"; do
