@@ -222,9 +222,11 @@ export async function ensureCountersTable(q: Queryable, schema: string): Promise
        )`,
     );
   } catch (error) {
-    // Two processes creating it at once: the loser's catalog insert collides; the table is there.
+    // Two processes creating it at once: the loser's catalog insert collides
+    // (23505), or it trips over the row type the winner just made (42710),
+    // or sees the table (42P07). Either way the table is there.
     const code = (error as { code?: string }).code;
-    if (code !== '23505' && code !== '42P07') throw error;
+    if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
   }
 }
 

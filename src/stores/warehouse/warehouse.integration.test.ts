@@ -7,6 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase, dropWithRetries, TEST_DATABASE_URL } from '../../../test/helpers/databases.js';
 import type { SchemaColumn } from '../../mapping/index.js';
+import { PostgresDatabase } from '../../db/postgres.database.js';
+import { COUNTERS_TABLE, ensureCountersTable } from './catalog.js';
 import { createWarehouse, type LoadBatch, type LoadOptions, type Warehouse } from './index.js';
 
 const col = (name: string, type: SchemaColumn['type'], nullable = true): SchemaColumn => ({ name, type, nullable });
@@ -84,6 +86,28 @@ describeEachDatabase('Warehouse', (fx) => {
     }
     await expect(warehouse.location('no_such_org')).rejects.toMatchObject({ code: 'not_found' });
     await expect(warehouse.location('Bad Org; DROP')).rejects.toMatchObject({ code: 'invalid_config' });
+  });
+
+  it('makes the counters table once when many connections ask at the same moment', async () => {
+    if (fx.kind !== 'postgres') return; // one connection: nothing races
+    const racers = new PostgresDatabase({ url: fx.url!, poolMax: 8, applicationName: 'counters-race' });
+    try {
+      // Open every connection first, so the racers start together.
+      await Promise.all(Array.from({ length: 8 }, () => racers.query('SELECT pg_sleep(0.05)')));
+      for (let round = 0; round < 20; round++) {
+        const schema = `counters_race_${suffix}_${round}`;
+        await racers.query(`CREATE SCHEMA ${schema}`);
+        try {
+          await Promise.all(Array.from({ length: 8 }, () => ensureCountersTable(racers, schema)));
+          const { rows } = await racers.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, COUNTERS_TABLE]);
+          expect(rows).toHaveLength(1);
+        } finally {
+          await racers.query(`DROP SCHEMA ${schema} CASCADE`);
+        }
+      }
+    } finally {
+      await racers.close();
+    }
   });
 
   it('creates a table with the mapped types and Sluice columns, and records it', async () => {
