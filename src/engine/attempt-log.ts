@@ -56,6 +56,20 @@ export class AttemptLog implements TaskLog {
     else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
+  /**
+   * Hands over the lines not written yet (once the writes under way are
+   * done), for the caller to store with the attempt's result in one
+   * transaction; `flush` them instead if that cannot happen.
+   */
+  async take(): Promise<LogLine[]> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#flushing;
+    const lines = this.#pending;
+    this.#pending = [];
+    return lines;
+  }
+
   /** Writes what is pending; never throws (a log that cannot be stored must not fail the task). */
   flush(): Promise<void> {
     clearTimeout(this.#timer);

@@ -41,48 +41,51 @@ export interface ClaimCandidate {
 /**
  * Locks up to `limit` claimable tasks (SKIP LOCKED, so workers never wait
  * for each other) in fair-share order. Each organisation contributes at most
- * its free slots, each DAG at most its free run slots in runs not started
- * yet, so every candidate returned could be taken as the snapshot saw it.
+ * its free slots, and a run not started yet only within its DAG's free run
+ * slots, so every candidate returned could be taken as the snapshot saw it.
+ *
+ * The work is bounded by the organisations with ready tasks times `limit`,
+ * not by the depth of the queue: the organisations are found by a skip scan
+ * of the ready index (one probe each), and each gives its oldest claimable
+ * tasks by an index scan that stops at `limit`. A queued run may start when
+ * fewer than `max_active_runs` runs of its DAG are running or queued before
+ * it (counted up to the limit, so a long queue costs no more than a short
+ * one): the oldest queued runs start first.
  */
 export async function lockClaimCandidates(tx: Queryable, options: { orgMaxActiveTasks: number; limit: number }): Promise<ClaimCandidate[]> {
   const { rows } = await tx.query<ClaimCandidate>(
-    `WITH ready AS (
-       SELECT ti.run_id, ti.task_id, ti.org_id, ti.available_at, ti.position,
-              r.dag_id, r.state AS run_state, r.max_active_runs, r.queued_at
-         FROM task_instances ti JOIN runs r ON r.id = ti.run_id
-        WHERE ti.state IN ('queued', 'up_for_retry') AND ti.available_at <= now()
-          AND r.state IN ('queued', 'running') AND NOT r.cancel_requested AND r.orchestrator = 'builtin'
-     ), org_running AS (
-       SELECT org_id, count(*)::int AS n FROM task_instances
-        WHERE state = 'running' AND org_id IN (SELECT org_id FROM ready)
-        GROUP BY org_id
-     ), dag_running AS (
-       SELECT org_id, dag_id, count(*)::int AS n FROM runs
-        WHERE state = 'running' AND orchestrator = 'builtin' AND (org_id, dag_id) IN (SELECT org_id, dag_id FROM ready WHERE run_state = 'queued')
-        GROUP BY org_id, dag_id
-     ), run_slots AS (
-       -- A run not started yet may start only within its DAG's free run slots, oldest run first
-       -- (a run with two first tasks counts once: dense_rank).
-       SELECT ready.*, COALESCE(o.n, 0) AS org_busy,
-              CASE WHEN ready.run_state = 'queued'
-                   THEN dense_rank() OVER (PARTITION BY ready.org_id, ready.dag_id, ready.run_state ORDER BY ready.queued_at, ready.run_id)
-                        <= ready.max_active_runs - COALESCE(d.n, 0)
-                   ELSE true END AS run_may_start
-         FROM ready
-         LEFT JOIN org_running o ON o.org_id = ready.org_id
-         LEFT JOIN dag_running d ON d.org_id = ready.org_id AND d.dag_id = ready.dag_id
-     ), org_slots AS (
-       -- Ranked within the organisation only among tasks that may start, so that tasks a DAG
-       -- limit holds back never use up the organisation's free slots.
-       SELECT run_slots.*,
-              row_number() OVER (PARTITION BY org_id ORDER BY available_at, position, run_id, task_id) AS org_rank
-         FROM run_slots
-        WHERE run_may_start
+    `WITH RECURSIVE ready_orgs AS (
+       (SELECT org_id FROM task_instances WHERE state IN ('queued', 'up_for_retry') ORDER BY org_id LIMIT 1)
+       UNION ALL
+       SELECT (SELECT ti.org_id FROM task_instances ti
+                WHERE ti.state IN ('queued', 'up_for_retry') AND ti.org_id > ready_orgs.org_id
+                ORDER BY ti.org_id LIMIT 1)
+         FROM ready_orgs WHERE ready_orgs.org_id IS NOT NULL
      ), candidates AS (
-       SELECT run_id, task_id, org_id, dag_id, run_state, max_active_runs,
-              org_busy + org_rank AS share, available_at, position
-         FROM org_slots
-        WHERE org_rank <= $1 - org_busy
+       SELECT c.run_id, c.task_id, o.org_id, c.dag_id, c.run_state, c.max_active_runs, c.available_at, c.position,
+              busy.n + row_number() OVER (PARTITION BY o.org_id ORDER BY c.available_at, c.position, c.run_id, c.task_id) AS share
+         FROM ready_orgs o
+        CROSS JOIN LATERAL (
+          SELECT count(*)::int AS n FROM task_instances WHERE org_id = o.org_id AND state = 'running'
+        ) busy
+        CROSS JOIN LATERAL (
+          SELECT ti.run_id, ti.task_id, ti.available_at, ti.position, r.dag_id, r.state AS run_state, r.max_active_runs
+            FROM task_instances ti JOIN runs r ON r.id = ti.run_id
+           WHERE ti.org_id = o.org_id AND ti.state IN ('queued', 'up_for_retry') AND ti.available_at <= now()
+             AND r.state IN ('queued', 'running') AND NOT r.cancel_requested AND r.orchestrator = 'builtin'
+             AND (r.state = 'running' OR (
+                   SELECT count(*) FROM (
+                     SELECT 1 FROM runs ahead
+                      WHERE ahead.org_id = r.org_id AND ahead.dag_id = r.dag_id AND ahead.orchestrator = 'builtin'
+                        AND ahead.state IN ('queued', 'running')
+                        AND (ahead.state = 'running' OR (NOT ahead.cancel_requested AND (ahead.queued_at, ahead.id) < (r.queued_at, r.id)))
+                      LIMIT r.max_active_runs
+                   ) AS held
+                 ) < r.max_active_runs)
+           ORDER BY ti.available_at, ti.position, ti.run_id, ti.task_id
+           LIMIT GREATEST(0, LEAST($2, $1 - busy.n))
+        ) c
+        WHERE o.org_id IS NOT NULL
      )
      SELECT c.run_id, c.task_id, c.org_id, c.dag_id, c.run_state, c.max_active_runs
        FROM candidates c JOIN task_instances ti ON ti.run_id = c.run_id AND ti.task_id = c.task_id

@@ -5,7 +5,7 @@ import { UserError, notFound } from '../errors/index.js';
 import type { PipelineDefinition, RunState, TaskState, TriggerKind, TriggerRule } from './model.js';
 import { retryPolicy } from './retry-policy.js';
 import { planAdvance, planRetry, type TaskSnapshot } from './states.js';
-import { lockClaimCandidates } from './claim-tasks.js';
+import { lockClaimCandidates, type ClaimCandidate } from './claim-tasks.js';
 
 /**
  * Every SQL operation of the builtin orchestrator on runs and task
@@ -255,6 +255,8 @@ export function newRunId(trigger: TriggerKind, at = new Date()): string {
   return `${trigger}__${stamp}_${randomBytes(4).toString('hex')}`;
 }
 
+const dagKey = (orgId: string, dagId: string): string => `${orgId}\u0000${dagId}`;
+
 /** Key of the advisory lock that serialises claims of one organisation's tasks (its limits are counted under it). */
 const ORG_LOCK_SPACE = 0x51c3;
 
@@ -338,65 +340,74 @@ export class RunStore {
    */
   async claimBatch(workerId: string, leaseSeconds: number, orgMaxActiveTasks: number, limit: number): Promise<ClaimedAttempt[]> {
     if (limit <= 0) return [];
+    // A handful of statements whatever the batch: under a burst every round trip of this
+    // transaction delays every ready task behind it.
     return this.db.transaction(async (tx) => {
       const candidates = await lockClaimCandidates(tx, { orgMaxActiveTasks, limit });
-      const claimed: ClaimedAttempt[] = [];
-      // The organisations' locks are taken in one order (sorted ids), so two claims never wait on each
-      // other in a cycle; their running tasks are counted once under them and kept up to date here.
+      if (candidates.length === 0) return [];
+      // The organisations' locks are taken in one order (sorted ids, in one statement that walks
+      // the array in order), so two claims never wait on each other in a cycle; the running tasks
+      // and runs are counted after, in a statement of their own, so its snapshot sees every claim
+      // that held a lock before us.
       const orgs = [...new Set(candidates.map((c) => c.org_id))].sort();
-      for (const org of orgs) await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORG_LOCK_SPACE, org]);
+      await tx.query('SELECT count(pg_advisory_xact_lock($1, hashtext(org))) FROM unnest($2::text[]) AS org', [ORG_LOCK_SPACE, orgs]);
+      const startingDags = new Map(candidates.filter((c) => c.run_state === 'queued').map((c) => [dagKey(c.org_id, c.dag_id), c] as const));
+      const { rows: counts } = await tx.query<{ kind: 'org' | 'dag'; org_id: string; dag_id: string | null; n: number }>(
+        `SELECT 'org' AS kind, org_id, NULL::text AS dag_id, count(*)::int AS n FROM task_instances
+          WHERE org_id = ANY($1::text[]) AND state = 'running' GROUP BY org_id
+         UNION ALL
+         SELECT 'dag', r.org_id, r.dag_id, count(*)::int FROM runs r
+           JOIN unnest($2::text[], $3::text[]) AS d(org_id, dag_id) ON r.org_id = d.org_id AND r.dag_id = d.dag_id
+          WHERE r.state = 'running' AND r.orchestrator = 'builtin' GROUP BY r.org_id, r.dag_id`,
+        [orgs, [...startingDags.values()].map((c) => c.org_id), [...startingDags.values()].map((c) => c.dag_id)],
+      );
       const running = new Map<string, number>(orgs.map((org) => [org, 0]));
-      if (orgs.length > 0) {
-        const { rows: busy } = await tx.query<{ org_id: string; n: number }>(
-          "SELECT org_id, count(*)::int AS n FROM task_instances WHERE org_id = ANY($1::text[]) AND state = 'running' GROUP BY org_id",
-          [orgs],
-        );
-        for (const b of busy) running.set(b.org_id, b.n);
+      const activeRuns = new Map<string, number>([...startingDags.keys()].map((k) => [k, 0]));
+      for (const c of counts) {
+        if (c.kind === 'org') running.set(c.org_id, c.n);
+        else activeRuns.set(dagKey(c.org_id, c.dag_id!), c.n);
       }
-      const activeRuns = new Map<string, number>();
+      const chosen: ClaimCandidate[] = [];
       const startedRuns = new Set<string>();
       for (const c of candidates) {
-        if (claimed.length >= limit) break;
+        if (chosen.length >= limit) break;
         if (running.get(c.org_id)! >= orgMaxActiveTasks) continue;
         if (c.run_state === 'queued' && !startedRuns.has(c.run_id)) {
-          const dagKey = `${c.org_id}\u0000${c.dag_id}`;
-          if (!activeRuns.has(dagKey)) {
-            const { rows: active } = await tx.query<{ n: number }>(
-              "SELECT count(*)::int AS n FROM runs WHERE org_id = $1 AND dag_id = $2 AND state = 'running' AND orchestrator = 'builtin'",
-              [c.org_id, c.dag_id],
-            );
-            activeRuns.set(dagKey, active[0]!.n);
-          }
-          if (activeRuns.get(dagKey)! >= c.max_active_runs) continue;
-          activeRuns.set(dagKey, activeRuns.get(dagKey)! + 1);
+          const key = dagKey(c.org_id, c.dag_id);
+          if (activeRuns.get(key)! >= c.max_active_runs) continue;
+          activeRuns.set(key, activeRuns.get(key)! + 1);
           startedRuns.add(c.run_id);
         }
-        const { rows } = await tx.query<ClaimRow>(
-          `WITH task AS (
-             UPDATE task_instances
-                SET state = 'running', try_number = try_number + 1, lease_owner = $3,
-                    lease_expires_at = now() + make_interval(secs => $4), started_at = now(), ended_at = NULL,
-                    error = NULL, error_code = NULL, progress = NULL
-              WHERE run_id = $1 AND task_id = $2
-              RETURNING try_number, max_attempts, available_at, task_id
-           ), run AS (
-             UPDATE runs SET state = 'running', started_at = COALESCE(started_at, now())
-              WHERE id = $1
-              RETURNING *
-           )
-           SELECT run.*, task.* FROM run, task`,
-          [c.run_id, c.task_id, workerId, leaseSeconds],
-        );
-        const r = rows[0]!;
         running.set(c.org_id, running.get(c.org_id)! + 1);
-        await tx.query(
-          `INSERT INTO task_attempts (run_id, task_id, try_number, org_id, worker, state) VALUES ($1, $2, $3, $4, $5, 'running')
-           ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL`,
-          [c.run_id, c.task_id, r.try_number, c.org_id, workerId],
-        );
-        claimed.push(claimedOf(r));
+        chosen.push(c);
       }
-      return claimed;
+      if (chosen.length === 0) return [];
+      const { rows } = await tx.query<ClaimRow & { ord: number }>(
+        `WITH chosen AS (
+           SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(run_id, task_id, ord)
+         ), task AS (
+           UPDATE task_instances ti
+              SET state = 'running', try_number = ti.try_number + 1, lease_owner = $3,
+                  lease_expires_at = now() + make_interval(secs => $4), started_at = now(), ended_at = NULL,
+                  error = NULL, error_code = NULL, progress = NULL
+             FROM chosen
+            WHERE ti.run_id = chosen.run_id AND ti.task_id = chosen.task_id
+           RETURNING ti.run_id, ti.org_id, ti.try_number, ti.max_attempts, ti.available_at, ti.task_id, chosen.ord
+         ), run AS (
+           UPDATE runs SET state = 'running', started_at = COALESCE(started_at, now())
+            WHERE id IN (SELECT run_id FROM chosen)
+           RETURNING *
+         ), attempt AS (
+           INSERT INTO task_attempts (run_id, task_id, try_number, org_id, worker, state)
+           SELECT run_id, task_id, try_number, org_id, $3, 'running' FROM task
+           ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL
+         )
+         SELECT run.*, task.try_number, task.max_attempts, task.available_at, task.task_id, task.ord
+           FROM task JOIN run ON run.id = task.run_id
+          ORDER BY task.ord`,
+        [chosen.map((c) => c.run_id), chosen.map((c) => c.task_id), workerId, leaseSeconds],
+      );
+      return rows.map(claimedOf);
     });
   }
 
@@ -431,19 +442,43 @@ export class RunStore {
    * Returns null when the worker no longer owned the attempt (its lease ran
    * out and another worker failed it): the result is then dropped.
    */
-  async completeAttempt(workerId: string, claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber'>, outcome: AttemptOutcome): Promise<{ runState: RunState; taskState: TaskState } | null> {
+  async completeAttempt(
+    workerId: string,
+    claim: Pick<ClaimedAttempt, 'runId' | 'taskId' | 'tryNumber'>,
+    outcome: AttemptOutcome,
+    logLines: readonly LogLine[] = [],
+  ): Promise<{ runState: RunState; taskState: TaskState } | null> {
+    // Three statements between BEGIN and COMMIT, the attempt's last log lines included: a worker
+    // finishing short tasks spends most of its time here.
     return this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [claim.runId]);
+      const { rows: locked } = await tx.query<{ state: RunState; cancel_requested: boolean; max_attempts: number | null }>(
+        `SELECT state, cancel_requested, (SELECT max_attempts FROM task_instances WHERE run_id = $1 AND task_id = $2) AS max_attempts
+           FROM runs WHERE id = $1 FOR UPDATE`,
+        [claim.runId, claim.taskId],
+      );
+      const run = locked[0];
       const state: TaskState =
-        outcome.kind === 'success' ? 'success' : outcome.kind === 'cancelled' ? 'cancelled' : outcome.retryable && claim.tryNumber < (await this.maxAttempts(tx, claim)) ? 'up_for_retry' : 'failed';
-      const { rowCount } = await tx.query(
-        `UPDATE task_instances
-            SET state = $5, ended_at = CASE WHEN $5 = 'up_for_retry' THEN NULL ELSE now() END,
-                lease_owner = NULL, lease_expires_at = NULL,
-                available_at = CASE WHEN $5 = 'up_for_retry' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE available_at END,
-                rows_in = COALESCE($7, rows_in), rows_out = COALESCE($8, rows_out), rows_rejected = COALESCE($9, rows_rejected),
-                output = COALESCE($10::jsonb, output), error = $11, error_code = $12
-          WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'`,
+        outcome.kind === 'success' ? 'success' : outcome.kind === 'cancelled' ? 'cancelled' : outcome.retryable && claim.tryNumber < (run?.max_attempts ?? 1) ? 'up_for_retry' : 'failed';
+      const logs = logInsert(logLines, 13);
+      // The SELECT at the end sees the task instances as they were before this statement; the task
+      // just ended is read from what the UPDATE returned.
+      const { rows: tasks } = await tx.query<Pick<TaskRow, 'task_id' | 'state' | 'upstream' | 'trigger_rule'> & { ended: boolean }>(
+        `WITH ended AS (
+           UPDATE task_instances
+              SET state = $5, ended_at = CASE WHEN $5 = 'up_for_retry' THEN NULL ELSE now() END,
+                  lease_owner = NULL, lease_expires_at = NULL,
+                  available_at = CASE WHEN $5 = 'up_for_retry' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE available_at END,
+                  rows_in = COALESCE($7, rows_in), rows_out = COALESCE($8, rows_out), rows_rejected = COALESCE($9, rows_rejected),
+                  output = COALESCE($10::jsonb, output), error = $11, error_code = $12
+            WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND lease_owner = $4 AND state = 'running'
+           RETURNING task_id, state
+         ), attempt AS (
+           UPDATE task_attempts SET state = CASE WHEN $5 = 'up_for_retry' THEN 'failed' ELSE $5 END, ended_at = now(), error = $11
+            WHERE run_id = $1 AND task_id = $2 AND try_number = $3 AND EXISTS (SELECT 1 FROM ended)
+         )${logs.sql === '' ? '' : `, logs AS (${logs.sql})`}
+         SELECT ti.task_id, COALESCE(ended.state, ti.state) AS state, ti.upstream, ti.trigger_rule, ended.task_id IS NOT NULL AS ended
+           FROM task_instances ti LEFT JOIN ended ON ended.task_id = ti.task_id
+          WHERE ti.run_id = $1`,
         [
           claim.runId,
           claim.taskId,
@@ -457,21 +492,13 @@ export class RunStore {
           outcome.kind === 'success' && outcome.output ? storableJson(outcome.output) : null,
           outcome.kind === 'success' ? null : storableText(outcome.error),
           outcome.kind === 'failure' ? outcome.errorCode : null,
+          ...logs.params,
         ],
       );
-      if (rowCount === 0) return null;
-      await tx.query(
-        'UPDATE task_attempts SET state = $4, ended_at = now(), error = $5 WHERE run_id = $1 AND task_id = $2 AND try_number = $3',
-        [claim.runId, claim.taskId, claim.tryNumber, state === 'up_for_retry' ? 'failed' : state, outcome.kind === 'success' ? null : storableText(outcome.error)],
-      );
-      const runState = await advanceRun(tx, claim.runId);
+      if (!run || !tasks.some((t) => t.ended)) return null;
+      const runState = await advanceRun(tx, claim.runId, { run, tasks });
       return { runState, taskState: state };
     });
-  }
-
-  private async maxAttempts(tx: Queryable, claim: Pick<ClaimedAttempt, 'runId' | 'taskId'>): Promise<number> {
-    const { rows } = await tx.query<{ max_attempts: number }>('SELECT max_attempts FROM task_instances WHERE run_id = $1 AND task_id = $2', [claim.runId, claim.taskId]);
-    return rows[0]?.max_attempts ?? 1;
   }
 
   /**
@@ -814,20 +841,8 @@ export class RunStore {
 
   async appendLogs(lines: readonly LogLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.db.query(
-      `INSERT INTO task_logs (run_id, task_id, try_number, org_id, level, message, data, at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])`,
-      [
-        lines.map((l) => l.runId),
-        lines.map((l) => l.taskId),
-        lines.map((l) => l.tryNumber),
-        lines.map((l) => l.orgId),
-        lines.map((l) => l.level),
-        lines.map((l) => storableText(l.message)),
-        lines.map((l) => (l.data === undefined ? null : storableJson(l.data))),
-        lines.map((l) => l.at),
-      ],
-    );
+    const { sql, params } = logInsert(lines, 1);
+    await this.db.query(sql, params);
   }
 
   async logs(orgId: string, runId: string, options: { taskId?: string | undefined; afterId?: number | undefined; limit?: number | undefined } = {}): Promise<LogView[]> {
@@ -857,18 +872,23 @@ export class RunStore {
 }
 
 /** Applies planAdvance to a run whose row the caller has locked; returns the run's state after it. */
-export async function advanceRun(tx: Queryable, runId: string): Promise<RunState> {
-  const { rows: runs } = await tx.query<{ state: RunState; cancel_requested: boolean }>('SELECT state, cancel_requested FROM runs WHERE id = $1', [runId]);
-  const run = runs[0]!;
-  const { rows: tasks } = await tx.query<TaskRow>('SELECT task_id, state, upstream, trigger_rule FROM task_instances WHERE run_id = $1', [runId]);
+export async function advanceRun(
+  tx: Queryable,
+  runId: string,
+  known?: { run: { state: RunState; cancel_requested: boolean }; tasks: readonly Pick<TaskRow, 'task_id' | 'state' | 'upstream' | 'trigger_rule'>[] },
+): Promise<RunState> {
+  let run = known?.run;
+  if (!run) run = (await tx.query<{ state: RunState; cancel_requested: boolean }>('SELECT state, cancel_requested FROM runs WHERE id = $1', [runId])).rows[0]!;
+  const tasks = known?.tasks ?? (await tx.query<TaskRow>('SELECT task_id, state, upstream, trigger_rule FROM task_instances WHERE run_id = $1', [runId])).rows;
   const plan = planAdvance(tasks.map(snapshot), { cancelRequested: run.cancel_requested });
-  for (const change of plan.changes) {
+  if (plan.changes.length > 0) {
     await tx.query(
-      `UPDATE task_instances SET state = $3,
-              available_at = CASE WHEN $3 = 'queued' THEN now() ELSE available_at END,
-              ended_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END
-        WHERE run_id = $1 AND task_id = $2`,
-      [runId, change.taskId, change.state],
+      `UPDATE task_instances ti SET state = c.state,
+              available_at = CASE WHEN c.state = 'queued' THEN now() ELSE ti.available_at END,
+              ended_at = CASE WHEN c.state = 'queued' THEN NULL ELSE now() END
+         FROM unnest($2::text[], $3::text[]) AS c(task_id, state)
+        WHERE ti.run_id = $1 AND ti.task_id = c.task_id`,
+      [runId, plan.changes.map((c) => c.taskId), plan.changes.map((c) => c.state)],
     );
   }
   if (plan.runState && plan.runState !== run.state) {
@@ -884,4 +904,24 @@ export async function advanceRun(tx: Queryable, runId: string): Promise<RunState
     return plan.runState;
   }
   return run.state;
+}
+
+/** The INSERT of task log lines, its parameters numbered from `first` (to stand alone or inside a larger statement). */
+function logInsert(lines: readonly LogLine[], first: number): { sql: string; params: unknown[] } {
+  if (lines.length === 0) return { sql: '', params: [] };
+  const types = ['text', 'text', 'int', 'text', 'text', 'text', 'jsonb', 'timestamptz'];
+  return {
+    sql: `INSERT INTO task_logs (run_id, task_id, try_number, org_id, level, message, data, at)
+          SELECT * FROM unnest(${types.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`,
+    params: [
+      lines.map((l) => l.runId),
+      lines.map((l) => l.taskId),
+      lines.map((l) => l.tryNumber),
+      lines.map((l) => l.orgId),
+      lines.map((l) => l.level),
+      lines.map((l) => storableText(l.message)),
+      lines.map((l) => (l.data === undefined ? null : storableJson(l.data))),
+      lines.map((l) => l.at),
+    ],
+  };
 }

@@ -8,7 +8,7 @@ import { SecretMasker } from '../secrets/index.js';
 import { AttemptLog } from './attempt-log.js';
 import type { PipelineDefinition, PipelineRegistry, RunState, TaskContext, TaskDefinition, TaskResult, TaskState } from './model.js';
 import { backoffDelayMs, retryPolicy } from './retry-policy.js';
-import type { AttemptOutcome, ClaimedAttempt, ReapScope, RunStore } from './run-store.js';
+import type { AttemptOutcome, ClaimedAttempt, LogLine, ReapScope, RunStore } from './run-store.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface WorkerPoolOptions {
@@ -244,14 +244,13 @@ export class WorkerPool extends EventEmitter {
     }
     if (outcome.kind === 'failure') log.error(outcome.error, { code: outcome.errorCode, retryable: outcome.retryable });
     else if (outcome.kind === 'cancelled') log.warn(outcome.error);
-    await log.flush();
-
     if (controller.signal.reason instanceof AttemptAborted && controller.signal.reason.why === 'lease_lost') {
+      await log.flush();
       logger.warn('attempt dropped: its lease was lost and another worker failed it');
       this.emit('attemptEnded', { claim, workerId: this.id, taskState: null, runState: null, outcome } satisfies AttemptEndEvent);
       return;
     }
-    const result = await this.#report(claim, outcome, logger);
+    const result = await this.#report(claim, outcome, logger, await log.take());
     this.emit('attemptEnded', { claim, workerId: this.id, taskState: result?.taskState ?? null, runState: result?.runState ?? null, outcome } satisfies AttemptEndEvent);
     if (result && (result.runState === 'success' || result.runState === 'failed' || result.runState === 'cancelled')) {
       this.emit('runEnded', { runId: claim.runId, orgId: claim.orgId, dagId: claim.dagId, state: result.runState } satisfies RunEndEvent);
@@ -335,11 +334,11 @@ export class WorkerPool extends EventEmitter {
   }
 
   /** Records the outcome, retrying a few times: a database blip must not leave the attempt running until its lease ends. */
-  async #report(claim: ClaimedAttempt, outcome: AttemptOutcome, logger: Logger) {
+  async #report(claim: ClaimedAttempt, outcome: AttemptOutcome, logger: Logger, logLines: LogLine[]) {
     let refused = false;
     for (let i = 0; ; i++) {
       try {
-        const result = await this.#o.store.completeAttempt(this.id, claim, outcome);
+        const result = await this.#o.store.completeAttempt(this.id, claim, outcome, logLines);
         if (!result) logger.warn('attempt result dropped: its lease was lost and another worker failed it');
         return result;
       } catch (error) {
@@ -348,6 +347,9 @@ export class WorkerPool extends EventEmitter {
         if (isDataException(error) && !refused) {
           refused = true;
           logger.error({ err: error }, 'the database refused the result of an attempt; recording it as failed');
+          // The log lines go on their own, so that lines the database refuses cannot refuse the failure too.
+          await this.#appendLogs(logLines, logger);
+          logLines = [];
           outcome = {
             kind: 'failure',
             error: `the task ended, but its result could not be stored: ${(error as Error).message}`,
@@ -359,11 +361,16 @@ export class WorkerPool extends EventEmitter {
         }
         if (i >= 4) {
           logger.error({ err: error }, 'could not record the end of an attempt; it will be retried once its lease expires');
+          await this.#appendLogs(logLines, logger);
           return null;
         }
         await new Promise((r) => setTimeout(r, 250 * 2 ** i));
       }
     }
+  }
+
+  async #appendLogs(lines: LogLine[], logger: Logger): Promise<void> {
+    await this.#o.store.appendLogs(lines).catch((error: unknown) => logger.warn({ err: error, lines: lines.length }, 'could not store task log lines'));
   }
 
   async #heartbeat(): Promise<void> {
