@@ -174,6 +174,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
         orgLabels: config.metrics.orgLabels,
         dagLabels: config.metrics.dagLabels,
         workerSlots: config.engine.workerConcurrency,
+        audit,
       })
     : undefined;
   const builtin = new BuiltinOrchestrator(engine);

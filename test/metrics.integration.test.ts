@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AuditService } from '../src/audit/index.js';
+import { PgliteDatabase } from '../src/db/index.js';
 import type { RunView } from '../src/engine/index.js';
+import { silentLogger } from '../src/logger.js';
+import { Metrics } from '../src/metrics/index.js';
 import type { DagRun } from '../src/runs/index.js';
 import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
 import { waitFor } from './helpers/airflow.js';
@@ -158,6 +162,21 @@ describeEachDatabase('GET /metrics', (fixture) => {
       expect(value(m, 'sluice_db_pool_max')).toBeUndefined();
     }
     expect(m.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('counts audit events that could not be written, so an alert can catch a trail with holes', async () => {
+    expect(value(await scrape(), 'sluice_audit_write_failures_total')).toBe(0);
+    // The trail's database goes away under one event: it is logged whole, and counted.
+    const closed = await PgliteDatabase.open();
+    await closed.close();
+    const lost = new AuditService(closed, silentLogger());
+    await lost.record({ orgId: null, actor: { type: 'anonymous', id: null }, action: 'token.create', outcome: 'success', requestId: 'req-lost' });
+    const metrics = new Metrics({ db: t.services.db, engine: t.services.engine, logger: silentLogger(), orgLabels: false, dagLabels: false, workerSlots: 1, audit: lost });
+    try {
+      expect(value(parse(await metrics.scrape()), 'sluice_audit_write_failures_total')).toBe(1);
+    } finally {
+      metrics.close();
+    }
   });
 
   it('reports a schedule firing, its lag, and a schedule whose latest run failed', async () => {

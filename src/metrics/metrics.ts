@@ -14,6 +14,8 @@ export interface MetricsOptions {
   dagLabels: boolean;
   /** SLUICE_WORKER_CONCURRENCY of this process. */
   workerSlots: number;
+  /** The audit trail of this process, whose failed writes are counted. */
+  audit?: { readonly failedWrites: number };
 }
 
 /** A route label for requests no route matched: every unknown URL counts as one series. */
@@ -114,6 +116,18 @@ export class Metrics {
           }
         : undefined,
     };
+    const audit = options.audit;
+    if (audit) {
+      new Counter({
+        name: 'sluice_audit_write_failures_total',
+        help: 'Audit events this process could not write to the database (each is in its log at error level, whole). Alert on any.',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(audit.failedWrites);
+        },
+      });
+    }
     this.#queue.slots.set(options.workerSlots);
     this.#listen(options.engine);
   }
