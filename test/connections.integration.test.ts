@@ -504,6 +504,32 @@ describeEachDatabase('Connections API', (fx) => {
     expect(api.requestsTo('/search')[0]!.headers['content-type']).toBe('application/json');
   });
 
+  it('seals credential-looking values of a JSON body like headers: masked in answers and the audit trail, absent from the row, sent as stored', async () => {
+    const apiConfig = {
+      baseUrl: `${api.url}/search`,
+      method: 'POST',
+      body: { filter: { city: 'Oslo' }, credentials: { 'client.secret': 'body-secret-1' }, keys: [{ api_key: 'body-secret-2' }] },
+      recordsPath: '$.hits',
+    };
+    const created = await post('/api/connections', { id: 'body-secrets', name: 'Body secrets', apiConfig, destination: { table: 'body_secrets' } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ apiConfig: { body: { filter: { city: 'Oslo' }, credentials: { 'client.secret': '********' }, keys: [{ api_key: '********' }] } } });
+    const stored = await fx.db.query('SELECT config, secrets FROM connections WHERE id = $1', ['body-secrets']);
+    expect(JSON.stringify(stored.rows)).not.toMatch(/body-secret-[12]/);
+
+    // The mask sent back keeps the stored values, and the source receives them.
+    const current = (await t.app.inject({ url: '/api/connections/body-secrets', headers: bearer(acme.token) })).json();
+    const patched = await t.app.inject({ method: 'PATCH', url: '/api/connections/body-secrets', headers: bearer(acme.token), payload: { apiConfig: current.apiConfig } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const previewed = await post('/api/connections/body-secrets/preview', {});
+    expect(previewed.statusCode, previewed.body).toBe(200);
+    const sent = JSON.parse(api.requestsTo('/search').at(-1)!.body);
+    expect(sent).toEqual({ filter: { city: 'Oslo' }, credentials: { 'client.secret': 'body-secret-1' }, keys: [{ api_key: 'body-secret-2' }] });
+
+    await t.services.audit.flush();
+    expect(JSON.stringify(await t.services.audit.list('acme', { action: 'connection.' }))).not.toMatch(/body-secret-[12]/);
+  });
+
   it('retries 503s and honours Retry-After on 429', async () => {
     const flaky = await preview({ baseUrl: `${api.url}/flaky?key=a`, retry: { maxAttempts: 4, initialDelayMs: 10 } });
     expect(flaky.status).toBe(200);

@@ -8,8 +8,10 @@ export { SECRET_MASK } from './mask.js';
 /**
  * Where secrets sit inside a connection, as dotted pointers
  * (`apiConfig.auth.token`, `apiConfig.headers.X-Api-Key`,
- * `parameters.2.value`). Auth secrets always; free headers and parameters
- * when their name looks like a credential (`looksSecret`).
+ * `parameters.2.value`, `apiConfig.body.auth.api_key`). Auth secrets
+ * always; free headers, parameters and string values of the request body
+ * when their name looks like a credential (`looksSecret`). Body keys are
+ * URI-encoded in pointers, since they may hold dots.
  */
 export function secretPointers(c: ConnectionConfig): string[] {
   const pointers: string[] = [];
@@ -34,6 +36,21 @@ export function secretPointers(c: ConnectionConfig): string[] {
   c.parameters.forEach((p, i) => {
     if (looksSecret(p.name)) pointers.push(`parameters.${i}.value`);
   });
+  pointers.push(...bodySecretPointers(c.apiConfig.body, BODY_POINTER));
+  return pointers;
+}
+
+const BODY_POINTER = 'apiConfig.body';
+
+/** String values under credential-looking keys, anywhere in a JSON body (arrays included). */
+function bodySecretPointers(node: unknown, at: string): string[] {
+  if (!node || typeof node !== 'object') return [];
+  const pointers: string[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    const pointer = `${at}.${encodeURIComponent(key).replaceAll('.', '%2E')}`;
+    if (typeof value === 'string' && !Array.isArray(node) && looksSecret(key)) pointers.push(pointer);
+    else pointers.push(...bodySecretPointers(value, pointer));
+  }
   return pointers;
 }
 
@@ -41,9 +58,13 @@ type Json = Record<string, unknown>;
 
 function walk(root: Json, pointer: string): { parent: Json; key: string } | undefined {
   const parts = pointer.split('.');
-  // Header names may contain dots; everything after `headers.` is the name.
+  // Header names may contain dots; everything after `headers.` is the name. Body keys come encoded.
   const headers = parts.indexOf('headers');
-  const keys = headers >= 0 ? [...parts.slice(0, headers + 1), parts.slice(headers + 1).join('.')] : parts;
+  const keys = pointer.startsWith(`${BODY_POINTER}.`)
+    ? [...parts.slice(0, 2), ...parts.slice(2).map((k) => decodeURIComponent(k))]
+    : headers >= 0
+      ? [...parts.slice(0, headers + 1), parts.slice(headers + 1).join('.')]
+      : parts;
   let node: unknown = root;
   for (const key of keys.slice(0, -1)) {
     if (!node || typeof node !== 'object') return undefined;
@@ -126,6 +147,7 @@ export function maskConnectionBody(body: unknown): unknown {
     if (headers && typeof headers === 'object') {
       for (const key of Object.keys(headers)) if (looksSecret(key)) headers[key] = SECRET_MASK;
     }
+    for (const pointer of bodySecretPointers(api.body, BODY_POINTER)) setAt(copy, pointer, SECRET_MASK);
   }
   if (Array.isArray(copy.parameters)) {
     for (const p of copy.parameters as Record<string, unknown>[]) {

@@ -38,4 +38,9 @@ describe('registerSourceSecrets', () => {
     expect(masked(config, 'p@ss-word p%40ss-word t-424242 user page=2')).toBe('******** ******** ******** user page=2');
     expect(masked(config, Buffer.from('user:p@ss-word').toString('base64'))).toBe('********');
   });
+
+  it('registers credential-looking values of a JSON request body, however deep, and leaves the others', () => {
+    const config = source({ method: 'POST', body: { query: 'q-keep-1111', auth: { client_secret: 'cs-8888', list: [{ apiKey: 'ak-7777' }] }, page: 'p-keep-2222' } });
+    expect(masked(config, 'cs-8888 ak-7777 q-keep-1111 p-keep-2222')).toBe('******** ******** q-keep-1111 p-keep-2222');
+  });
 });

@@ -8,15 +8,26 @@ export const basicCredentials = (username: string, password: string): string => 
  * Registers with `masker` every secret value of a source, so that nothing a
  * source answers can show them: each secret field of `auth` (with the
  * Basic credentials as sent), the values of headers and parameters whose
- * names look like credentials, the API key's header or parameter, and any
- * credentials in the base URL (user info, secret-looking query values).
+ * names look like credentials, body values under such keys, the API key's
+ * header or parameter, and any credentials in the base URL (user info,
+ * secret-looking query values).
  * Access tokens obtained at run time are added by the OAuth authenticator.
  */
 export function registerSourceSecrets(masker: SecretMasker, config: { apiConfig: ApiConfig; parameters: Parameter[] }): void {
   registerAuthSecrets(masker, config.apiConfig.auth);
   for (const [name, value] of Object.entries(config.apiConfig.headers)) if (looksSecret(name)) registerHeaderValue(masker, value);
   for (const p of config.parameters) if (looksSecret(p.name)) registerHeaderValue(masker, p.value);
+  registerBodySecrets(masker, config.apiConfig.body);
   registerUrlSecrets(masker, config.apiConfig.baseUrl);
+}
+
+/** String values under credential-looking keys anywhere in a JSON request body. */
+function registerBodySecrets(masker: SecretMasker, node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    if (typeof value === 'string' && !Array.isArray(node) && looksSecret(key)) registerHeaderValue(masker, value);
+    else registerBodySecrets(masker, value);
+  }
 }
 
 function registerAuthSecrets(masker: SecretMasker, auth: AuthConfig): void {
