@@ -119,6 +119,21 @@ describeEachDatabase('claiming ready tasks', (fixture) => {
     expect((await store.claimBatch('w', 60, 4, 4)).map((c) => c.runId)).toEqual([fallback.runId]);
   });
 
+  it("hands each claimed attempt its run's tasks as the claim left them: siblings claimed with it running, upstream outputs", async () => {
+    await createOrg('states');
+    const fork = pipelines[3]!;
+    const run = (await store.createRun({ orgId: 'states', dagId: 'fork', pipeline: fork, trigger: 'api' }))!;
+    const both = await store.claimBatch('w', 60, 4, 4);
+    expect(both.map((c) => c.taskId).sort()).toEqual(['a', 'b']);
+    for (const c of both) expect(c.runTasks?.states).toEqual({ a: 'running', b: 'running', c: 'pending' });
+    for (const c of both) await store.completeAttempt('w', c, { kind: 'success', output: { from: c.taskId } });
+    const [join] = await store.claimBatch('w', 60, 4, 4);
+    expect(join).toMatchObject({ runId: run.runId, taskId: 'c' });
+    expect(join!.runTasks).toEqual({ states: { a: 'success', b: 'success', c: 'running' }, outputs: { a: { from: 'a' }, b: { from: 'b' }, c: null } });
+    // What the worker would read without it, read after the claim: the same.
+    expect(await store.taskStates(run.runId)).toEqual(join!.runTasks);
+  });
+
   it('never starves a ready task and never breaks a limit, over random mixes of limits and queues', { timeout: 180_000 }, async () => {
     const rnd = random(0x5eed);
     const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));

@@ -87,6 +87,14 @@ export interface ClaimedAttempt {
   runStartedAt: Date;
   /** When the run was queued and when the task became claimable: for lag measurements. */
   availableAt: Date;
+  /** The run's tasks as the claim left them (what `taskStates` reads), when the claim read them. */
+  runTasks?: RunTaskStates | undefined;
+}
+
+/** Each task of a run: its state, and its output once it succeeded (what downstream tasks read). */
+export interface RunTaskStates {
+  states: Record<string, TaskState>;
+  outputs: Record<string, Record<string, unknown> | null>;
 }
 
 export type AttemptOutcome =
@@ -232,7 +240,13 @@ const snapshot = (t: Pick<TaskRow, 'task_id' | 'state' | 'upstream' | 'trigger_r
 });
 
 /** A claim's row (the run joined with the claimed task) as the worker holds it. */
-type ClaimRow = RunRow & { try_number: number; max_attempts: number; available_at: Date; task_id: string };
+type ClaimRow = RunRow & {
+  try_number: number;
+  max_attempts: number;
+  available_at: Date;
+  task_id: string;
+  run_tasks?: { task_id: string; state: TaskState; output: Record<string, unknown> | null }[];
+};
 
 const claimedOf = (r: ClaimRow): ClaimedAttempt => ({
   runId: r.id,
@@ -247,6 +261,12 @@ const claimedOf = (r: ClaimRow): ClaimedAttempt => ({
   maxAttempts: r.max_attempts,
   runStartedAt: r.started_at!,
   availableAt: r.available_at,
+  runTasks: r.run_tasks ? runTaskStates(r.run_tasks) : undefined,
+});
+
+const runTaskStates = (rows: readonly { task_id: string; state: TaskState; output: Record<string, unknown> | null }[]): RunTaskStates => ({
+  states: Object.fromEntries(rows.map((r) => [r.task_id, r.state])),
+  outputs: Object.fromEntries(rows.map((r) => [r.task_id, r.output])),
 });
 
 /** `manual__20261121T075312Z_k3j9x2`: sortable, readable, unique, and a valid Airflow run id. */
@@ -402,7 +422,12 @@ export class RunStore {
            SELECT run_id, task_id, try_number, org_id, $3, 'running' FROM task
            ON CONFLICT (run_id, task_id, try_number) DO UPDATE SET worker = EXCLUDED.worker, state = 'running', started_at = now(), ended_at = NULL, error = NULL
          )
-         SELECT run.*, task.try_number, task.max_attempts, task.available_at, task.task_id, task.ord
+         SELECT run.*, task.try_number, task.max_attempts, task.available_at, task.task_id, task.ord,
+                -- The run's tasks for the attempt to read (the statement sees them as they were
+                -- before it: the tasks it claims are running).
+                (SELECT json_agg(json_build_object('task_id', x.task_id, 'output', x.output,
+                          'state', CASE WHEN x.task_id IN (SELECT c.task_id FROM chosen c WHERE c.run_id = x.run_id) THEN 'running' ELSE x.state END))
+                   FROM task_instances x WHERE x.run_id = task.run_id) AS run_tasks
            FROM task JOIN run ON run.id = task.run_id
           ORDER BY task.ord`,
         [chosen.map((c) => c.run_id), chosen.map((c) => c.task_id), workerId, leaseSeconds],
@@ -857,12 +882,9 @@ export class RunStore {
   }
 
   /** The outputs and states of a run's tasks, for a task's context. */
-  async taskStates(runId: string): Promise<{ states: Record<string, TaskState>; outputs: Record<string, Record<string, unknown> | null> }> {
+  async taskStates(runId: string): Promise<RunTaskStates> {
     const { rows } = await this.db.query<{ task_id: string; state: TaskState; output: Record<string, unknown> | null }>('SELECT task_id, state, output FROM task_instances WHERE run_id = $1', [runId]);
-    return {
-      states: Object.fromEntries(rows.map((r) => [r.task_id, r.state])),
-      outputs: Object.fromEntries(rows.map((r) => [r.task_id, r.output])),
-    };
+    return runTaskStates(rows);
   }
 
   private async assertRun(orgId: string, runId: string): Promise<void> {

@@ -283,7 +283,7 @@ export class WorkerPool extends EventEmitter {
       this.#o.store.saveProgress(this.id, claim, report).catch((error: unknown) => logger.debug({ err: error }, 'could not store progress'));
     };
     try {
-      const { states, outputs } = await this.#o.store.taskStates(claim.runId);
+      const { states, outputs } = claim.runTasks ?? (await this.#o.store.taskStates(claim.runId));
       const context: TaskContext = {
         orgId: claim.orgId,
         runId: claim.runId,
