@@ -96,8 +96,9 @@ export async function benchSluice(db: Database, s: SchedulerBenchSettings): Prom
 }
 
 /**
- * `s.schedules` CRON schedules (`* * * * *`) all due at one minute boundary
- * M. The scheduler's clock is shifted so that M comes at a known instant T0
+ * `s.schedules` daily CRON schedules all due at one minute boundary M (daily,
+ * so that a burst that takes longer than a minute to start is not joined by
+ * the next minute's runs). The scheduler's clock is shifted so that M comes at a known instant T0
  * a moment after start, at a random phase of its tick: the lag of a run is
  * the start of its first task minus T0.
  */
@@ -122,7 +123,7 @@ async function fireLag(db: Database, s: SchedulerBenchSettings): Promise<{ lags:
           connectionId: `bench_conn_${i}`,
           dagId: `bench_chain_${i}`,
           scheduleType: 'custom',
-          cronExpression: '* * * * *',
+          cronExpression: `${new Date(boundary).getUTCMinutes()} ${new Date(boundary).getUTCHours()} * * *`,
           timezone: 'UTC',
           paused: false,
           overlapPolicy: 'skip',
