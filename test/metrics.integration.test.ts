@@ -222,6 +222,14 @@ describeEachDatabase('GET /metrics', (fixture) => {
     }
   });
 
+  it('counts requests refused before routing (a path that is not UTF-8) as unmatched', async () => {
+    const count = (m: Sample[], status: string) => value(m, 'sluice_http_requests_total', { method: 'GET', route: '(unmatched)', status }) ?? 0;
+    const before = await scrape();
+    expect((await t.app.inject({ method: 'GET', url: '/api/runs/%ED%A0%80', headers: admin() })).statusCode).toBe(400);
+    const after = await scrape();
+    expect(count(after, '400') - count(before, '400')).toBe(1);
+  });
+
   it('keeps labels bounded: no organisation, connection or run ids, one series for every unknown URL; ids only when opted in', async () => {
     const other = await t.orgWithUser('m-other', 'editor');
     for (let i = 0; i < 3; i++) {

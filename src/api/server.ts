@@ -70,7 +70,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // The second seed's paths end with a slash (`/api/files/`); both spellings answer.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     // Requests refused before routing, and requests Node cannot read, answer in the error shape too.
-    frameworkErrors: frameworkErrorHandler(auditor),
+    frameworkErrors: frameworkErrorHandler(auditor, (request, reply) =>
+      services.metrics?.observeRequest(request.method, undefined, reply.statusCode, reply.elapsedTime / 1000),
+    ),
     clientErrorHandler,
     // Fastify logs two lines per request at info; a server's log is for what happened to its work, so
     // requests are one line at debug (LOG_LEVEL=debug shows them), and failures are logged where they happen.

@@ -93,10 +93,10 @@ function clientClosed(error: Error, request: FastifyRequest): boolean {
  * Fastify's `frameworkErrors`: requests refused before routing (a path that
  * is not percent-encoded UTF-8, such as `%ED%A0%80` for a lone surrogate or
  * a bare `%`; a path parameter longer than the router allows), answered in
- * the error shape of every other answer and audited like them: no hook runs
- * for these requests.
+ * the error shape of every other answer, audited and counted (`onAnswered`)
+ * like them: no hook runs for these requests.
  */
-export function frameworkErrorHandler(auditor: RequestAuditor) {
+export function frameworkErrorHandler(auditor: RequestAuditor, onAnswered?: (request: FastifyRequest, reply: FastifyReply) => void) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const path = request.url.split('?')[0] ?? '';
     const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
@@ -107,6 +107,7 @@ export function frameworkErrorHandler(auditor: RequestAuditor) {
     request.audit = { errorCode: code };
     void send(reply, code, message, undefined, tooLong ? 414 : 400);
     void auditor.record(request, reply);
+    onAnswered?.(request, reply);
   };
 }
 
