@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Collection, Db, Filter, MongoClient } from 'mongodb';
 import { withTimeout } from '../../db/rows.js';
 import { AppError, notFound, TransientError, UserError, validationFailed } from '../../errors/index.js';
 import { checkBatchSize, checkOrg, checkRecords, checkScope, checkTable, checkWatermark, rangeOf, splitBatch, stringify } from './checks.js';
@@ -170,6 +170,12 @@ interface Part {
  * shapes it. Build one with `MongoRawStore.connect`; `close()` closes the
  * client it opened.
  */
+/**
+ * The MongoDB driver, loaded by the first `connect`: ~20 MB that a process
+ * whose raw store is the database (the default) never needs.
+ */
+let driver: typeof import('mongodb') | undefined;
+
 export class MongoRawStore implements RawStore {
   readonly kind = 'mongodb' as const;
   readonly #client: MongoClient;
@@ -209,9 +215,10 @@ export class MongoRawStore implements RawStore {
       throw new UserError('invalid_settings', 'MONGO_DATABASE must be 1-63 characters of A-Z, a-z, 0-9, _ and -');
     }
     const timeout = options.connectTimeoutMs ?? 10_000;
+    driver ??= await import('mongodb');
     let client: MongoClient;
     try {
-      client = new MongoClient(options.uri, {
+      client = new driver.MongoClient(options.uri, {
         appName: options.appName ?? 'sluice',
         serverSelectionTimeoutMS: timeout,
         connectTimeoutMS: timeout,
@@ -673,7 +680,7 @@ export class MongoRawStore implements RawStore {
       return new TransientError('database_unavailable', `MongoDB server unreachable at ${this.#hosts}${reason}`, { cause: error });
     }
     // 18: AuthenticationFailed; 13: Unauthorized.
-    if (error instanceof MongoServerError && (code === 18 || code === 13)) {
+    if (driver && error instanceof driver.MongoServerError && (code === 18 || code === 13)) {
       return new UserError('database_refused', `MongoDB at ${this.#hosts} refused the login or the access (${error.codeName ?? code}). Check MONGO_URI`, { cause: error });
     }
     return error;
