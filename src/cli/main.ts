@@ -3,6 +3,7 @@ import { ConfigError } from '../config/index.js';
 import { AppError, exitCodeFor } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import { registerMigrate } from './commands/migrate.command.js';
+import { registerPrepare } from './commands/prepare.command.js';
 import { registerOrgCreate } from './commands/org-create.command.js';
 import { registerStart } from './commands/start.command.js';
 import { registerTokenCreate } from './commands/token-create.command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPipeline(program);
   registerAirflow(program);
   registerMigrate(program);
+  registerPrepare(program);
   registerOrgCreate(program.command('org').description('Organisations'));
   registerUserCreate(program.command('user').description('Users'));
   registerTokenCreate(program.command('token').description('API tokens'));

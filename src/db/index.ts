@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { DatabaseConfig } from '../config/index.js';
 import { takeDataDirLock } from './data-dir.lock.js';
 import type { ProcessIdentity } from '../process-identity.js';
-import { PgliteDatabase } from './pglite.database.js';
+import { embeddedStartParams, PgliteDatabase } from './pglite.database.js';
+import { ensureTemplate } from './pglite-template.js';
 import { PostgresDatabase } from './postgres.database.js';
 import type { Database } from './types.js';
 
@@ -10,7 +11,11 @@ export type { Database, DatabaseKind, PoolStats, Queryable, QueryResult } from '
 export { METADATA_SCHEMA } from './types.js';
 export { migrate, loadMigrations, type Migration, type MigrationReport } from './migrate.js';
 export { lockDataDir, takeDataDirLock, isDataDirLocked, LOCK_STALE_MS, type ReleaseLock, type LockTaken } from './data-dir.lock.js';
-export { PgliteDatabase } from './pglite.database.js';
+export { PgliteDatabase, EMBEDDED_SETTINGS } from './pglite.database.js';
+export { isDataDir, templateDir } from './pglite-template.js';
+
+/** Makes the embedded database's template (see pglite-template.ts); undefined when its cache cannot be written. */
+export const ensureEmbeddedTemplate = (): Promise<string | undefined> => ensureTemplate(embeddedStartParams());
 export { PostgresDatabase } from './postgres.database.js';
 
 /** Where PGlite keeps its files inside the data directory. */

@@ -23,4 +23,13 @@ describe('PgliteDatabase', () => {
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(0);
   });
+
+  it('runs with memory settings sized for an embedded database, not the server defaults initdb writes', async () => {
+    // PGlite keeps shared memory in its WebAssembly memory, all of it touched at start: 128 MB by default.
+    const { rows } = await db.query<{ name: string; setting: string; unit: string }>(
+      "SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'wal_buffers') ORDER BY name",
+    );
+    const bytes = (r: { setting: string; unit: string }) => Number(r.setting) * (r.unit === '8kB' ? 8192 : 1024);
+    expect(bytes(rows.find((r) => r.name === 'shared_buffers')!)).toBeLessThanOrEqual(32 * 1024 * 1024);
+  });
 });
