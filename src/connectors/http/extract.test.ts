@@ -6,10 +6,12 @@ import { HttpExtraction } from './extract.js';
 import { createHttpClient, type HttpClient } from './transport/index.js';
 
 /** A local API of `total` records served by offset, with a small delay, that counts requests in flight. */
-function startOffsetApi(total: number, delayMs: number) {
+function startOffsetApi(total: number, delayMs: number, options: { withTotal?: boolean } = {}) {
   let inFlight = 0;
   let maxInFlight = 0;
+  let requests = 0;
   const server: Server = createServer((req, res) => {
+    requests++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     const url = new URL(req.url ?? '/', 'http://x');
@@ -20,14 +22,15 @@ function startOffsetApi(total: number, delayMs: number) {
     setTimeout(() => {
       inFlight--;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data }));
+      res.end(JSON.stringify(options.withTotal ? { data, total } : { data }));
     }, delayMs);
   });
-  return new Promise<{ url: string; maxInFlight: () => number; close: () => void }>((resolve) =>
+  return new Promise<{ url: string; maxInFlight: () => number; requests: () => number; close: () => void }>((resolve) =>
     server.listen(0, '127.0.0.1', () =>
       resolve({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/items`,
         maxInFlight: () => maxInFlight,
+        requests: () => requests,
         close: () => {
           server.closeAllConnections();
           server.close();
@@ -77,6 +80,37 @@ describe('HttpExtraction', () => {
       for await (const _ of run.batches()) void _;
       expect(api.maxInFlight()).toBe(3);
       expect(run.recordCount).toBe(200);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('requests the next pages while the consumer is still busy with one (mapping, loading)', async () => {
+    const api = await startOffsetApi(200, 5);
+    try {
+      const run = extraction({ baseUrl: api.url, recordsPath: '$.data', pagination: { type: 'offset', limit: 10 }, rateLimit: { concurrency: 2 } });
+      const pages = run.batches();
+      expect((await pages.next()).done).toBe(false);
+      // The consumer holds page 0 and asks for nothing: requests go on, up to 2 × concurrency pages ahead of it.
+      for (let waited = 0; api.requests() < 5 && waited < 200; waited++) await new Promise((r) => setTimeout(r, 25));
+      expect(api.requests()).toBe(5);
+      expect(api.maxInFlight()).toBeLessThanOrEqual(2);
+      let records = 10;
+      for await (const batch of pages) records += batch.length;
+      expect(records).toBe(200);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('asks for no page past the total the API gives', async () => {
+    const api = await startOffsetApi(95, 5, { withTotal: true });
+    try {
+      const run = extraction({ baseUrl: api.url, recordsPath: '$.data', pagination: { type: 'offset', limit: 10, totalPath: '$.total' }, rateLimit: { concurrency: 4 } });
+      for await (const _ of run.batches()) void _;
+      expect(run.recordCount).toBe(95);
+      expect(run.stopReason).toBe('total_reached');
+      expect(api.requests()).toBe(10);
     } finally {
       api.close();
     }

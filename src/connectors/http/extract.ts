@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { TransientError, UserError } from '../../errors/index.js';
 import { compilePath, compilePathAll } from '../../mapping/index.js';
 import { SecretMasker } from '../../secrets/index.js';
@@ -140,23 +141,50 @@ export class HttpExtraction {
       }
     }
 
-    // Indexed pagination: up to `concurrency` pages in flight, answered in order.
+    // Indexed pagination: `concurrency` requests in flight at all times, pages answered in order.
+    // A request is launched as soon as another one settles, not when the consumer asks for the
+    // next page: while it maps and loads one page, the next ones are already on their way. At
+    // most 2 × concurrency pages are held (in flight or answered, not yet taken), so memory is
+    // bounded whatever order the answers come in.
     const ahead = Math.max(1, api.rateLimit.concurrency);
     const controller = new AbortController();
+    // Each request in flight listens to the signal (the rate limiter's queue, the client's deadline).
+    setMaxListeners(4 * ahead + 10, controller.signal);
     const signal = this.#options.signal ? AbortSignal.any([this.#options.signal, controller.signal]) : controller.signal;
-    const inFlight = new Map<number, Promise<PageResult & { records: unknown[] }>>();
-    const launch = (index: number) => {
-      if (index < maxPages && !inFlight.has(index)) {
-        const p = this.fetchPage(paginator.request(base, index), index, signal);
-        p.catch(() => undefined); // observed when awaited; avoids an unhandled rejection for pages never awaited
-        inFlight.set(index, p);
+    if (signal !== controller.signal) setMaxListeners(4 * ahead + 10, signal);
+    const held = new Map<number, Promise<PageResult & { records: unknown[] }>>();
+    let taken = 0; // pages handed to the consumer
+    let launched = 0; // pages requested
+    let active = 0; // requests not yet settled
+    let end = maxPages; // no page at or past this index is requested
+    const pump = () => {
+      while (active < ahead && launched < end && launched < taken + 2 * ahead && !controller.signal.aborted) {
+        const index = launched++;
+        active++;
+        const page = this.fetchPage(paginator.request(base, index), index, signal);
+        held.set(index, page);
+        page.then(
+          (answered) => {
+            // A total in the answer bounds the pages: none is requested past the last.
+            const count = paginator.pageCount?.(answered);
+            if (count !== undefined) end = Math.min(end, Math.max(count, index + 1));
+          },
+          () => undefined, // observed when awaited; pages never awaited must not be unhandled rejections
+        ).finally(() => {
+          active--;
+          pump();
+        });
       }
     };
     try {
       for (let index = 0; index < maxPages; index++) {
-        for (let i = index; i < index + ahead; i++) launch(i);
-        const page = await inFlight.get(index)!;
-        inFlight.delete(index);
+        pump();
+        // A later page gave a smaller total than the pages before it (rows deleted meanwhile): it ends here.
+        if (index >= end) return this.stop(api.pagination.type === 'page' ? 'total_pages_reached' : 'total_reached');
+        const page = await held.get(index)!;
+        held.delete(index);
+        taken = index + 1;
+        pump();
         yield page.records;
         if (this.reachedLimit()) return this.stop('record_limit');
         const stop = paginator.stopAfter(page);

@@ -27,5 +27,9 @@ export function pagePaginator(config: PageConfig): Paginator {
       if (config.pageSize && page.recordCount < config.pageSize) return 'short_page';
       return undefined;
     },
+    pageCount(page) {
+      const total = totalPages ? toCount(totalPages(page.body)) : undefined;
+      return total === undefined ? undefined : Math.max(1, total);
+    },
   };
 }

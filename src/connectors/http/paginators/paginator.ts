@@ -37,7 +37,13 @@ export type NextPage = { url: URL } | { stop: StopReason };
  */
 export type Paginator =
   | { kind: 'sequential'; first(base: URL): URL; next(page: PageResult): NextPage }
-  | { kind: 'indexed'; request(base: URL, index: number): URL; stopAfter(page: PageResult): StopReason | undefined };
+  | {
+      kind: 'indexed';
+      request(base: URL, index: number): URL;
+      stopAfter(page: PageResult): StopReason | undefined;
+      /** How many pages there are, when an answer says (a total of records or of pages): none is requested past them. */
+      pageCount?(page: PageResult): number | undefined;
+    };
 
 /** Remembers cursors or URLs already used, so an API that repeats one stops the run instead of looping forever. */
 export class LoopGuard {
