@@ -100,6 +100,14 @@ describe('sluice on the embedded database', () => {
     expect(second.stdout).toContain('up to date');
   });
 
+  it('prepares the template new embedded data directories are copied from (npm install runs it)', async () => {
+    const result = await runSluice(['prepare', '--json'], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const { template } = JSON.parse(result.stdout) as { template: string | null };
+    expect(template).toMatch(/pglite-\d+\.\d+\.\d+$/);
+    expect(existsSync(path.join(template!, 'PG_VERSION'))).toBe(true);
+  });
+
   it('exits 2 on bad usage and bad input, naming the problem', async () => {
     const missing = await runSluice(['user', 'create', '--org', 'acme2'], { cwd });
     expect(missing.code).toBe(2);

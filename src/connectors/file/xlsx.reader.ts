@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
 import type ExcelJS from 'exceljs';
+import type Unzipper from 'unzipper';
 import { UserError } from '../../errors/index.js';
 import type { ReadContext } from './batcher.js';
 import { columnsFromHeader, numberedColumns } from './csv.reader.js';
@@ -28,11 +30,19 @@ import type { PeekedSource } from './source.js';
  * `rowNumber` counts data rows from 1, as for CSV; reasons name the cell as
  * the workbook shows it (`C7`).
  */
+/**
+ * exceljs (and its zip and stream libraries) is loaded with the first
+ * workbook: ~24 MB that a server reading only CSV never needs. Required, not
+ * imported: CommonJS, loaded at once, without an await between peeking at
+ * the upload and reading it.
+ */
+const require = createRequire(import.meta.url);
+const excelJs = (): typeof ExcelJS => require('exceljs') as typeof ExcelJS;
+const unzipperLib = (): typeof Unzipper => require('unzipper') as typeof Unzipper;
+
 export async function* readXlsx(source: PeekedSource, ctx: ReadContext): AsyncGenerator<FileBatch> {
   const { batcher, summary, options } = ctx;
-  // exceljs (and its zip and stream libraries) is loaded with the first workbook: ~15 MB that a server reading only CSV never needs.
-  const { default: excel } = await import('exceljs');
-  const reader = new excel.stream.xlsx.WorkbookReader(Readable.from(source.chunks()), {
+  const reader = new (excelJs().stream.xlsx.WorkbookReader)(Readable.from(source.chunks()), {
     sharedStrings: 'emit',
     styles: 'cache',
     hyperlinks: 'ignore',
@@ -201,8 +211,7 @@ function unreadable(error: unknown): UserError {
 export async function workbookSheets(file: string): Promise<string[]> {
   let xml: string;
   try {
-    const { default: unzipper } = await import('unzipper');
-    const directory = await unzipper.Open.file(file);
+    const directory = await unzipperLib().Open.file(file);
     const entry = directory.files.find((f) => f.path === 'xl/workbook.xml');
     if (!entry) throw new Error('it has no xl/workbook.xml');
     const buffer = await entry.buffer();
