@@ -7,7 +7,10 @@
  * Standard normal quantile: Wichura (1988), "Algorithm AS 241: the
  * percentage points of the normal distribution", Applied Statistics 37(3),
  * PPND16 (relative accuracy about 1e-16, as R's qnorm, which uses it too).
+ * The coefficients are written as published (more digits than a double
+ * holds), so that they can be checked against the paper.
  */
+/* eslint-disable no-loss-of-precision -- AS 241's coefficients verbatim */
 export function zQuantile(p: number): number {
   if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
   const q = p - 0.5;
@@ -64,6 +67,7 @@ export function zQuantile(p: number): number {
   }
   return q < 0 ? -z : z;
 }
+/* eslint-enable no-loss-of-precision */
 
 /**
  * Student's t distribution function for a whole number of degrees of
