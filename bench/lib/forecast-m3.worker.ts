@@ -4,9 +4,10 @@ import { ets, ses, holt, dampedHolt } from '../../src/forecast/models/ets.js';
 import { theta, optimizedTheta, autoTheta } from '../../src/forecast/models/theta.js';
 import { naive, seasonalNaive } from '../../src/forecast/models/naive.js';
 import { ces } from '../../src/forecast/models/ces.js';
+import { arima } from '../../src/forecast/models/arima.js';
 import type { ModelSpec } from '../../src/forecast/models/model.js';
 
-const SINGLE: Record<string, ModelSpec> = { naive, seasonal_naive: seasonalNaive, ses, holt, damped: dampedHolt, theta, otm: optimizedTheta, auto_theta: autoTheta, ets, ces };
+const SINGLE: Record<string, ModelSpec> = { naive, seasonal_naive: seasonalNaive, ses, holt, damped: dampedHolt, theta, otm: optimizedTheta, auto_theta: autoTheta, ets, ces, arima };
 
 export interface M3Task {
   x: number[];
@@ -18,7 +19,7 @@ export interface M3Task {
 
 export interface M3Answer {
   forecasts: Record<string, number[]>;
-  /** Sluice's intervals: [lower80, upper80, lower95, upper95] per step. */
+  /** Sluice's intervals: [lower80, upper80, 0.95 quantile (the 95 % upper bound)] per step. */
   intervals: number[][];
   chosen: string;
   backtestMase: number;
@@ -37,7 +38,7 @@ export default function run(task: M3Task): M3Answer {
   const f = forecastSeries(y, { horizon: task.h, seasonPeriod: task.m, levels: [0.8, 0.95] });
   const ms = performance.now() - t0;
   forecasts.sluice = Array.from(f.mean);
-  const [i80, i95] = f.intervals;
-  const intervals = Array.from({ length: task.h }, (_, j) => [i80!.lower[j]!, i80!.upper[j]!, i95!.lower[j]!, i95!.upper[j]!]);
+  const [i80] = f.intervals;
+  const intervals = Array.from({ length: task.h }, (_, j) => [i80!.lower[j]!, i80!.upper[j]!, f.quantile(0.95, j)]);
   return { forecasts, intervals, chosen: f.model, backtestMase: f.backtest?.mase ?? NaN, ms };
 }

@@ -190,22 +190,20 @@ export function forecastSeries(y: Float64Array, options: ForecastOptions): ItemF
   if (nonNegative) for (let j = 0; j < h; j++) if (!(mean[j]! > 0)) mean[j] = 0;
   const model = finals.length === 1 ? finals[0]!.name : `mean(${finals.map((f) => f.name).join(',')})`;
 
-  const { sigma, standardErrors } = errorModel(backtest, y, m, Math.max(h, steps));
+  const { sigma, standardErrors, df } = errorModel(backtest, y, m, Math.max(h, steps));
   // Share of zero demand in the recent history: a quantile below it is 0 (an atom at zero).
   const recent = backtest ? backtest.origins : n;
   let zeros = 0;
   for (let t = n - recent; t < n; t++) if (y[t] === 0) zeros++;
   const zeroShare = nonNegative && recent > 0 ? zeros / recent : 0;
   // Smooth demand: Student's t around the forecast for the uncertainty of σ_h itself, with as many degrees of
-  // freedom as the backtest holds independent h-step errors (errors at step h of neighbouring origins share h − 1
-  // periods, so W origins hold about W / h of them). Intermittent demand: the backtest's own (skewed) error shape
-  // once there are enough errors.
-  const origins = backtest?.origins ?? 4;
+  // freedom as the backtest holds effectively independent h-step errors (see effectiveCounts). Intermittent
+  // demand: the backtest's own (skewed) error shape once there are enough errors.
   const empirical = intermittent && standardErrors.length >= EMPIRICAL_MIN;
   const q = (p: number, step: number) => {
     if (p <= zeroShare) return 0;
     const s = sigma[Math.min(step, sigma.length - 1)]!;
-    const z = empirical ? quantile(standardErrors, p, true) : tQuantile(p, Math.max(2, Math.floor(origins / (step + 1))));
+    const z = empirical ? quantile(standardErrors, p, true) : tQuantile(p, df[Math.min(step, df.length - 1)]!);
     const v = mean[Math.min(step, h - 1)]! + z * s;
     return nonNegative ? Math.max(0, v) : v;
   };
@@ -248,12 +246,13 @@ function backtestErrors(y: Float64Array, from: number, steps: number, forecasts:
  * seasonal naive errors growing like a random walk), and the pooled
  * standardised errors.
  */
-function errorModel(backtest: Backtest | null, y: Float64Array, m: number, steps: number): { sigma: Float64Array; standardErrors: Float64Array } {
+function errorModel(backtest: Backtest | null, y: Float64Array, m: number, steps: number): { sigma: Float64Array; standardErrors: Float64Array; df: Float64Array } {
   const sigma = new Float64Array(steps);
+  const df = new Float64Array(steps).fill(2);
   if (!backtest) {
     const s = naiveScale(y, m) * 1.25 || Math.abs(y[y.length - 1] ?? 0) * 0.1 || 1;
     for (let j = 0; j < steps; j++) sigma[j] = s * Math.sqrt(j + 1);
-    return { sigma, standardErrors: new Float64Array(0) };
+    return { sigma, standardErrors: new Float64Array(0), df };
   }
   const { errors, origins, steps: bs } = backtest;
   // Weighted least squares of log RMSE_h on log h.
@@ -312,6 +311,45 @@ function errorModel(backtest: Backtest | null, y: Float64Array, m: number, steps
   let zMean = 0;
   for (let i = 0; i < k; i++) zMean += standardErrors[i]! / k;
   for (let i = 0; i < k; i++) standardErrors[i] = standardErrors[i]! - zMean;
+  effectiveCounts(backtest, sigma, zMean, df);
   standardErrors.sort();
-  return { sigma, standardErrors };
+  return { sigma, standardErrors, df };
+}
+
+/**
+ * Degrees of freedom of the t quantiles per step: the effective number of
+ * independent errors behind σ_h. The h-step errors of neighbouring origins
+ * share up to h − 1 periods and are correlated; Bartlett's effective sample
+ * size c / (1 + 2 Σ_k (1 − k/c) ρ_k) over the lags k < h (where overlapping
+ * windows make them correlated; positive ρ_k only), with ρ_k the
+ * autocorrelation of the standardised step-h errors across origins, counts
+ * them (Bartlett 1946; Thiébaux & Zwiers 1984, J. Climate Appl. Meteor.
+ * 23(5)). A random-walk-like series, whose errors overlap fully, gets about
+ * W / h; a series whose errors are independent gets W. At least 2.
+ */
+function effectiveCounts(backtest: Backtest, sigma: Float64Array, zMean: number, df: Float64Array): void {
+  const { errors, origins, steps } = backtest;
+  const col = new Float64Array(origins);
+  for (let j = 0; j < df.length; j++) {
+    const jj = Math.min(j, steps - 1);
+    let c = 0;
+    for (let o = 0; o < origins; o++) {
+      const e = errors[o * steps + jj]!;
+      if (!Number.isNaN(e)) col[c++] = e / sigma[jj]! - zMean;
+    }
+    if (c < 3) {
+      df[j] = 2;
+      continue;
+    }
+    let v = 0;
+    for (let i = 0; i < c; i++) v += col[i]! * col[i]!;
+    let acc = 0;
+    for (let k = 1; k <= Math.min(jj, c - 2); k++) {
+      let r = 0;
+      for (let i = k; i < c; i++) r += col[i]! * col[i - k]!;
+      r /= v;
+      if (r > 0) acc += r * (1 - k / c);
+    }
+    df[j] = Math.max(2, c / (1 + 2 * acc));
+  }
 }
