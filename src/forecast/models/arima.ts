@@ -795,10 +795,13 @@ export function autoArima(y: Float64Array, period: number): ArimaFit | null {
   return ordered[0]?.fit ?? null;
 }
 
-/** Keeps the order chosen on the shorter history and estimates it again. */
-function refitArima(y: Float64Array, _m: number, earlier: FittedModel): FittedModel | null {
+/**
+ * Keeps the order chosen on the shorter history and estimates it again, by
+ * conditional sums of squares on long series as the search does there.
+ */
+function refitArima(y: Float64Array, m: number, earlier: FittedModel): FittedModel | null {
   const e = earlier as ArimaFit;
-  return fitArima(y, e.order) ?? autoArima(y, _m);
+  return fitArima(y, e.order, y.length > LONG) ?? autoArima(y, m);
 }
 
 export const arima: ModelSpec = { name: 'arima', fit: (y, m) => autoArima(y, m), refit: refitArima };
