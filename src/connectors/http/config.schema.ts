@@ -77,6 +77,13 @@ export const PaginationConfig = z.discriminatedUnion('type', [
     type: z.literal('cursor'),
     cursorPath: JsonPath,
     cursorParam: z.string().min(1).default('cursor'),
+    /**
+     * Where the cursor goes: a query parameter (the default), or a field of the JSON body,
+     * `cursorParam` then being its dotted path (`variables.after`, as GraphQL APIs read it).
+     */
+    cursorIn: z.enum(['query', 'body']).default('query'),
+    /** A flag that says more pages follow (`$.has_more`, `$..pageInfo.hasNextPage`); reading stops when it is false. */
+    hasMorePath: JsonPath.optional(),
     maxPages,
   }),
   z.object({ type: z.literal('nextUrl'), nextUrlPath: JsonPath, maxPages }),
