@@ -83,3 +83,109 @@ describeEachDatabase(
   },
   { kinds: ['pglite'] },
 );
+
+describeEachDatabase('POST /api/connections/detect', (fx) => {
+  let t: TestApp;
+  let guarded: TestApp;
+  let corpus: ApiCorpus;
+  let editor: { token: string };
+  let viewer: { token: string };
+
+  beforeAll(async () => {
+    corpus = await startApiCorpus();
+    t = await createTestApp(fx);
+    editor = await t.orgWithUser('acme', 'editor');
+    viewer = await t.userIn('acme', 'viewer');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await guarded?.close();
+    await corpus?.close();
+  });
+
+  const detect = (payload: unknown, token = editor.token) => t.app.inject({ method: 'POST', url: '/api/connections/detect', headers: bearer(token), payload: payload as object });
+  const stripe = () => ({ url: `${corpus.url}/stripe/v1/customers`, auth: { type: 'bearer', token: 'sk_test_corpus_secret' } });
+
+  it('uses the key for the probe only: never echoed, masked in the audit trail, and the proposal saves once the key is sent again', async () => {
+    const res = await detect(stripe());
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).not.toContain('sk_test_corpus_secret');
+    const d = res.json<Detection>();
+    expect(d.proposal.apiConfig.auth).toEqual({ type: 'bearer', token: '********' });
+    expect(d.findings.pagination).toMatchObject({ confidence: 'high', value: { type: 'cursor', cursorParam: 'starting_after' } });
+    expect(d.findings.pagination!.evidence.join(' ')).toMatch(/verified: 3 pages read/);
+    expect(d.requests.length).toBeGreaterThanOrEqual(3);
+
+    await t.services.audit.flush();
+    const events = await t.services.audit.list('acme', { action: 'connection.detect' });
+    expect(events[0]).toMatchObject({ outcome: 'success' });
+    expect(JSON.stringify(events)).not.toContain('sk_test_corpus_secret');
+
+    // Sent back as the mask, the proposal is refused naming the field; with the key, it is a connection.
+    const masked = await t.app.inject({ method: 'POST', url: '/api/connections', headers: bearer(editor.token), payload: d.proposal });
+    expect(masked.statusCode).toBe(422);
+    expect(masked.json().error.details.issues[0].field).toBe('apiConfig.auth.token');
+    const saved = await t.app.inject({
+      method: 'POST',
+      url: '/api/connections',
+      headers: bearer(editor.token),
+      payload: { ...d.proposal, apiConfig: { ...d.proposal.apiConfig, auth: stripe().auth } },
+    });
+    expect(saved.statusCode, saved.body).toBe(201);
+    expect(saved.json()).toMatchObject({ destination: { writeMode: 'upsert', primaryKey: ['id'] }, incremental: { cursorField: 'updated_at' } });
+  });
+
+  it('proposes typed fields, the id as key and updated_at as cursor, each with evidence and a confidence', async () => {
+    const res = await detect({ url: `${corpus.url}/github/repos` });
+    const d = res.json<Detection>();
+    expect(d.proposal.fieldMappings).toEqual(
+      expect.arrayContaining([
+        { source: '$.id', target: 'id', type: 'integer', required: false },
+        { source: '$.amount', target: 'amount', type: 'number', required: false },
+        { source: '$.updated_at', target: 'updated_at', type: 'timestamp', required: false },
+      ]),
+    );
+    expect(d.findings.primaryKey).toMatchObject({ value: { field: 'id', column: 'id' }, confidence: 'high' });
+    expect(d.findings.incremental).toMatchObject({ value: { cursorField: 'updated_at' }, confidence: 'medium' });
+    for (const f of Object.values(d.findings)) expect(f.evidence.length).toBeGreaterThan(0);
+    expect(d.questions).toEqual([]);
+    expect(d.sample).toHaveLength(5);
+  });
+
+  it('asks, naming what it saw, rather than proposing one page where a full page hints at more', async () => {
+    const d = (await detect({ url: `${corpus.url}/exact20/countries` })).json<Detection>();
+    expect(d.findings.pagination).toMatchObject({ value: null, confidence: 'none' });
+    const q = d.questions.find((x) => x.about === 'pagination');
+    expect(q?.question).toMatch(/20 records/);
+    expect(q?.saw.join(' ')).toMatch(/repeats page 1/);
+  });
+
+  it('answers a source failure like a preview: a code, the URL, and no secret', async () => {
+    const res = await detect({ ...stripe(), auth: { type: 'bearer', token: 'sk_wrong_secret_value' } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('source_auth_failed');
+    expect(res.json().error.message).toContain('/stripe/v1/customers');
+    expect(res.body).not.toContain('sk_wrong_secret_value');
+    await t.services.audit.flush();
+    const failed = (await t.services.audit.list('acme', { action: 'connection.detect' })).filter((e) => e.outcome === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failed)).not.toContain('sk_wrong_secret_value');
+  });
+
+  it('refuses a bad address naming the field, and a viewer or a stranger', async () => {
+    const bad = await detect({ url: 'ftp://example.com/x' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.code).toBe('invalid_config');
+    expect(JSON.stringify(bad.json().error.details)).toContain('url');
+    expect((await detect({ url: `${corpus.url}/github/repos` }, viewer.token)).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'POST', url: '/api/connections/detect', payload: { url: `${corpus.url}/github/repos` } })).statusCode).toBe(401);
+  });
+
+  it('goes through the private-network guard', async () => {
+    guarded = await createTestApp(fx, { SLUICE_HTTP_ALLOW_PRIVATE: 'false' });
+    const { token } = await guarded.userIn('acme', 'editor');
+    const res = await guarded.app.inject({ method: 'POST', url: '/api/connections/detect', headers: bearer(token), payload: { url: `${corpus.url}/github/repos` } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('source_blocked');
+  });
+});
