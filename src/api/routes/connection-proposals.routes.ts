@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionInput, maskConnectionBody } from '../../connections/index.js';
 import { Confidence, detectConnection, DetectInput, FindingSchema } from '../../connectors/http/detect/index.js';
+import { importCurl, MAX_CURL_COMMAND } from '../../connectors/http/import/index.js';
+import { UserError } from '../../errors/index.js';
+import { fieldIssues } from '../../errors/validate.js';
 import { PaginationConfig } from '../../connectors/http/config.schema.js';
 import type { Services } from '../../services.js';
 import { authErrors, ErrorResponse } from '../schemas.js';
@@ -44,8 +47,23 @@ function maskDetectBody(body: unknown): unknown {
   return { ...b, url: masked.apiConfig.baseUrl, auth: masked.apiConfig.auth, headers: masked.apiConfig.headers };
 }
 
-/** Connections worked out for the user: from one address (detect). */
-export const connectionsDetectRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+const CurlInput = z.object({ command: z.string().min(1).max(MAX_CURL_COMMAND).describe('A curl command, as copied from an API\'s documentation') });
+
+const CurlImport = z.object({
+  proposal: ConnectionInput.describe('A connection to POST to /api/connections, the secrets in their secret fields so that they are sealed when it is saved'),
+  secretFields: z.array(z.string()).describe('Where the secrets of the command were put (apiConfig.auth.token, parameters.0.value...)'),
+  warnings: z.array(z.object({ option: z.string(), message: z.string() })).describe('Options of the command Sluice does not carry out, each named'),
+  notes: z.array(z.string()).describe('Options carried out in Sluice\'s own way'),
+});
+
+/** A curl command holds credentials in free text: the audit trail keeps its length only. */
+const maskCurlBody = (body: unknown): unknown =>
+  body && typeof body === 'object' && typeof (body as { command?: unknown }).command === 'string'
+    ? { command: `[a curl command of ${(body as { command: string }).command.length} characters, not kept: it may hold credentials]` }
+    : body;
+
+/** Connections worked out for the user: from one address (detect), from a curl command (import). */
+export const connectionProposalsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   app.post(
     '/api/connections/detect',
     {
@@ -60,6 +78,31 @@ export const connectionsDetectRoutes: FastifyPluginAsyncZod<{ services: Services
     async (request, reply) => {
       request.audit.target = `url:${(maskDetectBody(request.body) as { url: string }).url}`;
       return detectConnection(request.body, services.sources.client, { signal: abortOnClose(reply.raw) });
+    },
+  );
+
+  app.post(
+    '/api/connections/import/curl',
+    {
+      config: { auth: 'editor', audit: 'connection.import', auditBody: maskCurlBody },
+      schema: {
+        tags: ['connections'],
+        summary: 'Read a curl command into a connection: auth, headers, query parameters and body; unsupported options named in warnings',
+        body: CurlInput,
+        response: { 200: CurlImport, ...authErrors, 422: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const imported = importCurl(request.body.command);
+      // A command may carry what no connection can hold (a header name with a space): said as the command's fault, naming the field.
+      const proposal = ConnectionInput.safeParse(imported.proposal);
+      if (!proposal.success) {
+        const issues = fieldIssues(proposal.error);
+        throw new UserError('curl_invalid', `The curl command cannot become a connection: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { details: { issues } });
+      }
+      // The answer holds the caller's own credentials, for the form to save: never kept by a cache.
+      reply.header('cache-control', 'no-store');
+      return { ...imported, proposal: proposal.data };
     },
   );
 };

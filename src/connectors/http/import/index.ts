@@ -1,0 +1,1 @@
+export { importCurl, MAX_CURL_COMMAND, type CurlImport } from './curl.js';
