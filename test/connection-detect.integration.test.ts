@@ -135,6 +135,22 @@ describeEachDatabase('POST /api/connections/detect', (fx) => {
     expect(saved.json()).toMatchObject({ destination: { writeMode: 'upsert', primaryKey: ['id'] }, incremental: { cursorField: 'updated_at' } });
   });
 
+  it('takes a key out of the pasted address into the auth, masked, so that the proposal saves', async () => {
+    const res = await detect({ url: `${corpus.url}/github/repos?api_key=probe-key-1` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).not.toContain('probe-key-1');
+    const d = res.json<Detection>();
+    expect(d.proposal.apiConfig.baseUrl).toBe(`${corpus.url}/github/repos`);
+    expect(d.proposal.apiConfig.auth).toEqual({ type: 'apiKey', in: 'query', name: 'api_key', value: '********' });
+    const saved = await t.app.inject({
+      method: 'POST',
+      url: '/api/connections',
+      headers: bearer(editor.token),
+      payload: { ...d.proposal, apiConfig: { ...d.proposal.apiConfig, auth: { type: 'apiKey', in: 'query', name: 'api_key', value: 'probe-key-1' } } },
+    });
+    expect(saved.statusCode, saved.body).toBe(201);
+  });
+
   it('proposes typed fields, the id as key and updated_at as cursor, each with evidence and a confidence', async () => {
     const res = await detect({ url: `${corpus.url}/github/repos` });
     const d = res.json<Detection>();

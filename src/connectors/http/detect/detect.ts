@@ -212,16 +212,18 @@ async function detect(input: DetectInput, client: HttpClient, secrets: SecretMas
   }
 
   const name = nameFrom(page1.url);
+  const { baseUrl, auth, parameters } = credentialsOutOfUrl(api.baseUrl, maskAuth(api.auth));
   const proposal: ConnectionProposal = {
     name,
     apiConfig: {
       ...api,
+      baseUrl,
       headers: maskHeaders(api.headers),
-      auth: maskAuth(api.auth),
+      auth,
       pagination: pagination.value ?? { type: 'none' },
       ...(records.recordsPath ? { recordsPath: records.recordsPath } : {}),
     },
-    parameters: [],
+    parameters,
     fieldMappings: fields.mappings.map((m) => FieldMapping.parse(m)),
     destination: fields.primaryKey.value
       ? { table: toColumnName(name), writeMode: 'upsert', primaryKey: [fields.primaryKey.value.column] }
@@ -330,6 +332,24 @@ function maskAuth(auth: z.infer<typeof AuthConfig>): z.infer<typeof AuthConfig> 
     case 'oauth2ClientCredentials':
       return { ...auth, clientSecret: MASK };
   }
+}
+
+/**
+ * A connection keeps no credentials in its URL (they are refused there): a user name and password in the
+ * address become Basic auth, a key in the query the API key (or a sealed parameter), each masked here.
+ */
+function credentialsOutOfUrl(address: string, auth: z.infer<typeof AuthConfig>): { baseUrl: string; auth: z.infer<typeof AuthConfig>; parameters: ConnectionProposal['parameters'] } {
+  const url = new URL(address);
+  const parameters: ConnectionProposal['parameters'] = [];
+  if ((url.username || url.password) && auth.type === 'none') auth = { type: 'basic', username: decodeURIComponent(url.username), password: MASK };
+  url.username = '';
+  url.password = '';
+  for (const name of [...new Set(url.searchParams.keys())].filter(looksSecret)) {
+    url.searchParams.delete(name);
+    if (auth.type === 'none') auth = { type: 'apiKey', in: 'query', name, value: MASK };
+    else parameters.push({ name, in: 'query', value: MASK });
+  }
+  return { baseUrl: url.href, auth, parameters };
 }
 
 const maskHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, looksSecret(k) ? MASK : v]));

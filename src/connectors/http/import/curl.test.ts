@@ -23,6 +23,12 @@ describe('importCurl', () => {
     expect(importCurl(`curl https://api.example.com/items -H "Authorization: Basic ${basic}"`).proposal.apiConfig.auth).toEqual({ type: 'basic', username: 'bob', password: 's3cret' });
   });
 
+  it('moves credentials in the address into auth, never leaving them in the URL', () => {
+    const r = importCurl('curl https://ann:secret@api.example.com/items');
+    expect(r.proposal.apiConfig.baseUrl).toBe('https://api.example.com/items');
+    expect(r.proposal.apiConfig.auth).toEqual({ type: 'basic', username: 'ann', password: 'secret' });
+  });
+
   it('makes an API key header or query parameter the auth, and seals other credential-like parameters by name', () => {
     const header = importCurl(`curl https://api.example.com/items -H 'X-Api-Key: key-1'`);
     expect(header.proposal.apiConfig.auth).toEqual({ type: 'apiKey', in: 'header', name: 'X-Api-Key', value: 'key-1' });

@@ -97,7 +97,14 @@ export function importCurl(command: string): CurlImport {
       else parameters.push({ name, in: 'query', value });
     }
   }
-  const baseUrl = `${url.origin}${url.pathname}`;
+  // Credentials in the address (`https://user:pw@host`): a connection keeps them in auth, never in its URL.
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    if (auth.type === 'none') auth = { type: 'basic', username: user, password };
+    else warn('url', 'the address carries a user name and password besides the command\'s credentials; they were left out');
+  }
+  const baseUrl = `${url.protocol}//${url.host}${url.pathname}`;
 
   let body: unknown = null;
   if (json.data !== undefined && method !== 'GET') {
