@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionInput, maskConnectionBody } from '../../connections/index.js';
+import { maskUrlCredentials } from '../../connections/secrets.js';
 import { Confidence, detectConnection, DetectInput, FindingSchema } from '../../connectors/http/detect/index.js';
-import { importCurl, MAX_CURL_COMMAND } from '../../connectors/http/import/index.js';
+import { importCurl, importOpenApi, MAX_CURL_COMMAND, OpenApiInput } from '../../connectors/http/import/index.js';
 import { UserError } from '../../errors/index.js';
 import { fieldIssues } from '../../errors/validate.js';
 import { PaginationConfig } from '../../connectors/http/config.schema.js';
@@ -56,6 +57,36 @@ const CurlImport = z.object({
   notes: z.array(z.string()).describe('Options carried out in Sluice\'s own way'),
 });
 
+const OpenApiAnswer = z.object({
+  operations: z
+    .array(
+      z.object({
+        key: z.string().describe('GET /path: what to send back as operation'),
+        operationId: z.string().nullable(),
+        summary: z.string().nullable(),
+        parameters: z.array(z.object({ name: z.string(), in: z.string(), required: z.boolean(), type: z.string().nullable() })),
+      }),
+    )
+    .describe("The document's GET operations"),
+  proposal: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('With operation: the connection prefilled (the body of POST /api/connections once the fields in needs are filled in)'),
+  findings: z.record(z.string(), FindingSchema).optional(),
+  needs: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('What the document cannot give: secrets, path parameter values'),
+});
+
+/** An OpenAPI document is kept out of the audit trail (its size only); its URL with any credentials masked. */
+const maskOpenApiBody = (body: unknown): unknown => {
+  if (!body || typeof body !== 'object') return body;
+  const b = body as Record<string, unknown>;
+  return {
+    ...b,
+    ...(b.document !== undefined ? { document: `[a document of ${JSON.stringify(b.document)?.length ?? 0} characters]` } : {}),
+    ...(typeof b.url === 'string' ? { url: maskUrlCredentials(b.url) } : {}),
+  };
+};
+
 /** A curl command holds credentials in free text: the audit trail keeps its length only. */
 const maskCurlBody = (body: unknown): unknown =>
   body && typeof body === 'object' && typeof (body as { command?: unknown }).command === 'string'
@@ -104,6 +135,20 @@ export const connectionProposalsRoutes: FastifyPluginAsyncZod<{ services: Servic
       reply.header('cache-control', 'no-store');
       return { ...imported, proposal: proposal.data };
     },
+  );
+
+  app.post(
+    '/api/connections/import/openapi',
+    {
+      config: { auth: 'editor', audit: 'connection.import', auditBody: maskOpenApiBody },
+      schema: {
+        tags: ['connections'],
+        summary: "List an OpenAPI document's GET operations, or prefill a connection from one of them",
+        body: OpenApiInput,
+        response: { 200: OpenApiAnswer, ...authErrors, 413: ErrorResponse, 422: ErrorResponse },
+      },
+    },
+    async (request, reply) => importOpenApi(request.body, services.sources.client, { signal: abortOnClose(reply.raw) }),
   );
 };
 

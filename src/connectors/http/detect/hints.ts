@@ -33,9 +33,9 @@ export interface Hints {
   looksFull: boolean;
 }
 
-const NEXT_URL_KEYS = new Set(['next', 'nexturl', 'nextlink', 'odatanextlink', 'nextpageurl', 'nextpage', 'nextrecordsurl', 'nexthref', 'nextpagelink']);
+export const NEXT_URL_KEYS = new Set(['next', 'nexturl', 'nextlink', 'odatanextlink', 'nextpageurl', 'nextpage', 'nextrecordsurl', 'nexthref', 'nextpagelink']);
 /** Cursor fields and the query parameters APIs usually take them back in, most likely first. */
-const CURSOR_KEYS: Record<string, string[]> = {
+export const CURSOR_KEYS: Record<string, string[]> = {
   nextcursor: ['cursor', 'next_cursor', 'after'],
   cursor: ['cursor'],
   endcursor: ['after', 'cursor'],
@@ -54,14 +54,14 @@ const CURSOR_KEYS: Record<string, string[]> = {
   next: ['next', 'cursor', 'page_token'],
   nextstart: ['start'],
 };
-const HAS_MORE_KEYS = new Set(['hasmore', 'hasnextpage', 'hasnext', 'moreavailable', 'morerecords']);
+export const HAS_MORE_KEYS = new Set(['hasmore', 'hasnextpage', 'hasnext', 'moreavailable', 'morerecords']);
 const DONE_KEYS = new Set(['done', 'islast', 'lastpage']);
-const PAGE_KEYS = new Set(['page', 'currentpage', 'pagenumber', 'pageindex', 'pagenum', 'pageno']);
-const TOTAL_PAGES_KEYS = new Set(['totalpages', 'lastpage', 'pagecount', 'numpages', 'pages', 'pagestotal']);
-const PAGE_SIZE_KEYS = new Set(['perpage', 'pagesize', 'pagelength', 'size', 'limit']);
-const OFFSET_KEYS = new Set(['offset', 'skip', 'start', 'startat', 'startindex', 'from']);
-const LIMIT_KEYS = new Set(['limit', 'maxresults', 'take', 'count', 'pagesize', 'size', 'rows', 'top', 'perpage']);
-const TOTAL_KEYS = new Set(['total', 'totalcount', 'totalsize', 'totalresults', 'totalitems', 'totalrecords', 'totalhits', 'count', 'value']);
+export const PAGE_KEYS = new Set(['page', 'currentpage', 'pagenumber', 'pageindex', 'pagenum', 'pageno']);
+export const TOTAL_PAGES_KEYS = new Set(['totalpages', 'lastpage', 'pagecount', 'numpages', 'pages', 'pagestotal']);
+export const PAGE_SIZE_KEYS = new Set(['perpage', 'pagesize', 'pagelength', 'size', 'limit']);
+export const OFFSET_KEYS = new Set(['offset', 'skip', 'start', 'startat', 'startindex', 'from']);
+export const LIMIT_KEYS = new Set(['limit', 'maxresults', 'take', 'count', 'pagesize', 'size', 'rows', 'top', 'perpage']);
+export const TOTAL_KEYS = new Set(['total', 'totalcount', 'totalsize', 'totalresults', 'totalitems', 'totalrecords', 'totalhits', 'count', 'value']);
 
 const looksUrl = (v: unknown): v is string => typeof v === 'string' && /^(https?:\/\/|\/|\?)\S+$/i.test(v.trim());
 const count = (v: unknown): number | undefined => {

@@ -18,7 +18,7 @@ interface Candidate {
 }
 
 /** Names under which APIs put their records. */
-const RECORD_NAMES = new Set(
+export const RECORD_NAMES = new Set(
   ['data', 'items', 'results', 'records', 'entries', 'hits', 'rows', 'list', 'value', 'values', 'objects', 'nodes', 'elements', 'resources', 'collection', 'content', 'docs', 'documents', 'members', 'embedded'].map(normalKey),
 );
 /** Names of arrays of objects that are about the answer, not its records. */
