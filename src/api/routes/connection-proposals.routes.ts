@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionInput, maskConnectionBody } from '../../connections/index.js';
 import { maskUrlCredentials } from '../../connections/secrets.js';
-import { Confidence, detectConnection, DetectInput, FindingSchema } from '../../connectors/http/detect/index.js';
+import { detectConnection, DetectInput, FindingSchema } from '../../connectors/http/detect/index.js';
 import { importCurl, importOpenApi, MAX_CURL_COMMAND, OpenApiInput } from '../../connectors/http/import/index.js';
 import { UserError } from '../../errors/index.js';
 import { fieldIssues } from '../../errors/validate.js';
@@ -37,7 +37,6 @@ const Detection = z.object({
   questions: z.array(Question).describe('What detection could not decide; empty when it decided everything'),
   sample: z.array(z.unknown()).describe('The first records of the first page, as the API sent them'),
   requests: z.array(RequestLog),
-  confidence: Confidence.optional(),
 });
 
 /** The detect body in the shape of a connection, so the connection masking (auth, headers, URL) applies to the audit trail. */

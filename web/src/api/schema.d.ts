@@ -3747,8 +3747,6 @@ export interface paths {
                                 attempt: number;
                                 error?: string;
                             }[];
-                            /** @enum {string} */
-                            confidence?: "high" | "medium" | "low" | "none";
                         };
                     };
                 };
