@@ -138,4 +138,45 @@ describe('ConnectionAssist in the builder', () => {
     expect((screen.getByLabelText(/^Token/) as HTMLInputElement).value).toBe('tok-from-curl');
     expect((screen.getByLabelText('Parameter 1 name') as HTMLInputElement).value).toBe('limit');
   });
+
+  it('lists the operations of an OpenAPI document by URL, fills the form from the chosen one, and says what to fill in', async () => {
+    localStorage.setItem('sluice.token', 'slk_test');
+    const operations = [
+      { key: 'GET /users', operationId: 'listUsers', summary: 'Users', parameters: [] },
+      { key: 'GET /users/{id}', operationId: 'getUser', summary: null, parameters: [] },
+    ];
+    const proposal = {
+      name: 'Users',
+      apiConfig: { baseUrl: 'https://api.example.com/v1/users', method: 'GET', headers: {}, auth: { type: 'bearer', token: '' }, pagination: { type: 'page', pageParam: 'page', startPage: 1 }, recordsPath: '$.data' },
+      parameters: [{ name: 'updated_since', in: 'query', value: '{{ cursor }}' }],
+      fieldMappings: [{ source: '$.id', target: 'id', type: 'integer', required: false }],
+      destination: { table: 'users', writeMode: 'upsert', primaryKey: ['id'] },
+      incremental: { cursorField: 'updated_at' },
+    };
+    let calls = 0;
+    const api = fakeApi({});
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      if (new URL(request.url).pathname !== '/api/connections/import/openapi') return api.fetch(input, init);
+      const body = (await request.clone().json()) as { operation?: string };
+      calls++;
+      const answer = body.operation ? { operations, proposal, findings: {}, needs: [{ field: 'apiConfig.auth.token', message: 'the token' }] } : { operations };
+      return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    vi.stubGlobal('fetch', fetch);
+    renderWithApp(<ConnectionBuilder />);
+    await userEvent.click(await screen.findByLabelText(/^Or an OpenAPI document/));
+    await userEvent.paste('https://api.example.com/openapi.json');
+    await userEvent.click(screen.getByRole('button', { name: 'List its operations' }));
+    const select = (await screen.findByLabelText(/^Operation/)) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['GET /users', 'GET /users/{id}']);
+    await userEvent.click(screen.getByRole('button', { name: 'Fill in from the operation' }));
+
+    expect((await screen.findByTestId('openapi-needs')).textContent).toContain('apiConfig.auth.token: the token');
+    expect(calls).toBe(2);
+    expect((screen.getByLabelText(/^Base URL/) as HTMLInputElement).value).toBe('https://api.example.com/v1/users');
+    expect((screen.getByLabelText(/^Records path/) as HTMLInputElement).value).toBe('$.data');
+    expect((screen.getByLabelText('Parameter 1 value') as HTMLInputElement).value).toBe('{{ cursor }}');
+    expect((screen.getByLabelText(/^Pagination/) as HTMLSelectElement).value).toBe('page');
+  });
 });

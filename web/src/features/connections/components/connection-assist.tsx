@@ -1,7 +1,9 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Fieldset, Group, List, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Badge, Button, Fieldset, Group, List, NativeSelect, Stack, Text, Textarea } from '@mantine/core';
 import { useDetectConnection, type Detection } from '../api/detect-connection';
 import { useImportCurl, type CurlImport } from '../api/import-curl';
+import { useImportOpenApi, type OpenApiImport, type OpenApiInput } from '../api/import-openapi';
+import type { ConnectionInput } from '../api/create-connection';
 import { configOf, formOfProposal, type ConnectionForm } from './connection-form';
 
 const CONFIDENCE_COLOR = { high: 'teal', medium: 'yellow', low: 'orange', none: 'gray' } as const;
@@ -116,6 +118,38 @@ export function ConnectionAssist({ form, onProposal }: ConnectionAssistProps) {
   const [detection, setDetection] = useState<Detection | null>(null);
   const [imported, setImported] = useState<CurlImport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const readOpenApi = useImportOpenApi();
+  const [openApiText, setOpenApiText] = useState('');
+  const [openApi, setOpenApi] = useState<OpenApiImport | null>(null);
+  const [operation, setOperation] = useState('');
+  /** A URL is fetched by the server; anything else is the document itself. */
+  const openApiSource = (): OpenApiInput => (/^https?:\/\/\S+$/i.test(openApiText.trim()) ? { url: openApiText.trim() } : { document: openApiText });
+  const onListOperations = () => {
+    setError(null);
+    setOpenApi(null);
+    readOpenApi.mutate(openApiSource(), {
+      onSuccess: (answer) => {
+        setOpenApi(answer);
+        setOperation(answer.operations[0]?.key ?? '');
+      },
+      onError: (e) => setError(e.message),
+    });
+  };
+  const onUseOperation = () => {
+    setError(null);
+    setDetection(null);
+    setImported(null);
+    readOpenApi.mutate(
+      { ...openApiSource(), operation },
+      {
+        onSuccess: (answer) => {
+          setOpenApi(answer);
+          if (answer.proposal) onProposal(formOfProposal(answer.proposal as unknown as ConnectionInput, form, { keepAuth: false }));
+        },
+        onError: (e) => setError(e.message),
+      },
+    );
+  };
 
   const onDetect = () => {
     setError(null);
@@ -177,6 +211,46 @@ export function ConnectionAssist({ form, onProposal }: ConnectionAssistProps) {
             Fill in from the command
           </Button>
         </Group>
+        <Textarea
+          label="Or an OpenAPI document"
+          description="Its URL, or the document itself (JSON or YAML)"
+          placeholder="https://api.example.com/openapi.json"
+          value={openApiText}
+          onChange={(e) => setOpenApiText(e.currentTarget.value)}
+          autosize
+          minRows={1}
+          maxRows={8}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+        />
+        <Group align="flex-end">
+          <Button variant="default" onClick={onListOperations} loading={readOpenApi.isPending && !openApi} disabled={openApiText.trim() === ''}>
+            List its operations
+          </Button>
+          {openApi && openApi.operations.length > 0 && (
+            <>
+              <NativeSelect
+                label="Operation"
+                data={openApi.operations.map((o) => ({ value: o.key, label: o.summary ? `${o.key} (${o.summary})` : o.key }))}
+                value={operation}
+                onChange={(e) => setOperation(e.currentTarget.value)}
+              />
+              <Button variant="default" onClick={onUseOperation} loading={readOpenApi.isPending}>
+                Fill in from the operation
+              </Button>
+            </>
+          )}
+        </Group>
+        {openApi?.needs && openApi.needs.length > 0 && (
+          <Alert color="yellow" title="To fill in" data-testid="openapi-needs">
+            <List size="sm">
+              {openApi.needs.map((n) => (
+                <List.Item key={n.field}>
+                  {n.field}: {n.message}
+                </List.Item>
+              ))}
+            </List>
+          </Alert>
+        )}
         {error && (
           <Alert color="red" role="alert" title="That did not work">
             {error}
