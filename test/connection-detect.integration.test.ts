@@ -135,6 +135,16 @@ describeEachDatabase('POST /api/connections/detect', (fx) => {
     expect(saved.json()).toMatchObject({ destination: { writeMode: 'upsert', primaryKey: ['id'] }, incremental: { cursorField: 'updated_at' } });
   });
 
+  it('keeps a credential of the request body out of the answer and the audit trail', async () => {
+    const style = corpus.styles.find((s) => s.method === 'POST')!;
+    const body = { ...(style.body as object), auth: { access_key: 'body-secret-2' } };
+    const res = await detect({ url: `${corpus.url}${style.path}`, method: 'POST', body });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).not.toContain('body-secret-2');
+    await t.services.audit.flush();
+    expect(JSON.stringify(await t.services.audit.list('acme', { action: 'connection.detect' }))).not.toContain('body-secret-2');
+  });
+
   it('takes a key out of the pasted address into the auth, masked, so that the proposal saves', async () => {
     const res = await detect({ url: `${corpus.url}/github/repos?api_key=probe-key-1` });
     expect(res.statusCode, res.body).toBe(200);

@@ -52,6 +52,12 @@ describeEachDatabase('POST /api/connections/import/curl', (fx) => {
     expect(preview.json().records.length).toBeGreaterThan(0);
   });
 
+  it('lists a credential of the JSON body among the secret fields, as saving will seal it', async () => {
+    const res = await post('/api/connections/import/curl', { command: `curl -X POST ${api.url}/users -H 'content-type: application/json' -d '{"auth":{"api_key":"body-key-1"},"q":1}'` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().secretFields).toEqual(['apiConfig.body.auth.api_key']);
+  });
+
   it('names the options it leaves out', async () => {
     const res = await post('/api/connections/import/curl', { command: `curl -k --proxy http://proxy.example:3128 -F f=@x.csv ${api.url}/users` });
     expect(res.statusCode, res.body).toBe(200);

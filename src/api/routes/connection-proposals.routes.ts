@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ConnectionInput, maskConnectionBody } from '../../connections/index.js';
-import { maskUrlCredentials } from '../../connections/secrets.js';
+import { maskUrlCredentials, secretPointers } from '../../connections/secrets.js';
 import { detectConnection, DetectInput, FindingSchema } from '../../connectors/http/detect/index.js';
 import { importCurl, importOpenApi, MAX_CURL_COMMAND, OpenApiInput } from '../../connectors/http/import/index.js';
 import { UserError } from '../../errors/index.js';
@@ -43,8 +43,8 @@ const Detection = z.object({
 function maskDetectBody(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const b = body as Record<string, unknown>;
-  const masked = maskConnectionBody({ apiConfig: { baseUrl: b.url, auth: b.auth, headers: b.headers } }) as { apiConfig: Record<string, unknown> };
-  return { ...b, url: masked.apiConfig.baseUrl, auth: masked.apiConfig.auth, headers: masked.apiConfig.headers };
+  const masked = maskConnectionBody({ apiConfig: { baseUrl: b.url, auth: b.auth, headers: b.headers, body: b.body } }) as { apiConfig: Record<string, unknown> };
+  return { ...b, url: masked.apiConfig.baseUrl, auth: masked.apiConfig.auth, headers: masked.apiConfig.headers, body: masked.apiConfig.body };
 }
 
 const CurlInput = z.object({ command: z.string().min(1).max(MAX_CURL_COMMAND).describe('A curl command, as copied from an API\'s documentation') });
@@ -132,7 +132,8 @@ export const connectionProposalsRoutes: FastifyPluginAsyncZod<{ services: Servic
       }
       // The answer holds the caller's own credentials, for the form to save: never kept by a cache.
       reply.header('cache-control', 'no-store');
-      return { ...imported, proposal: proposal.data };
+      // Where the secrets are, as saving the proposal will seal them (auth, credential-like headers, parameters and body values).
+      return { ...imported, secretFields: secretPointers(proposal.data), proposal: proposal.data };
     },
   );
 
