@@ -62,6 +62,8 @@ export const PaginationConfig = z.discriminatedUnion('type', [
     sizeParam: z.string().min(1).optional(),
     pageSize: z.number().int().positive().max(100_000).optional(),
     totalPagesPath: JsonPath.optional(),
+    /** A header holding the number of pages (`X-Total-Pages`, WordPress's `X-WP-TotalPages`): reading stops there, not one page past it. */
+    totalPagesHeader: HeaderName.optional(),
     maxPages,
   }),
   z.object({

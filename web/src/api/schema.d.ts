@@ -1524,6 +1524,7 @@ export interface paths {
                                         sizeParam?: string;
                                         pageSize?: number;
                                         totalPagesPath?: string;
+                                        totalPagesHeader?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */
@@ -1783,6 +1784,7 @@ export interface paths {
                                 sizeParam?: string;
                                 pageSize?: number;
                                 totalPagesPath?: string;
+                                totalPagesHeader?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -1968,6 +1970,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -2261,6 +2264,7 @@ export interface paths {
                                 sizeParam?: string;
                                 pageSize?: number;
                                 totalPagesPath?: string;
+                                totalPagesHeader?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -2606,6 +2610,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -3020,6 +3025,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -3533,6 +3539,7 @@ export interface paths {
                                         sizeParam?: string;
                                         pageSize?: number;
                                         totalPagesPath?: string;
+                                        totalPagesHeader?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */
@@ -3659,6 +3666,7 @@ export interface paths {
                                         sizeParam?: string;
                                         pageSize?: number;
                                         totalPagesPath?: string;
+                                        totalPagesHeader?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */
@@ -3944,6 +3952,7 @@ export interface paths {
                                         sizeParam?: string;
                                         pageSize?: number;
                                         totalPagesPath?: string;
+                                        totalPagesHeader?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */

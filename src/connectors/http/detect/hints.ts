@@ -194,7 +194,8 @@ export function readHints(page: FirstPage): Hints {
     const v = count(headers[name]);
     if (v !== undefined && !total) total = { value: v, header: name };
   }
-  const headerPages = count(headers['x-total-pages'] ?? headers['x-wp-totalpages']);
+  const headerPagesName = ['x-total-pages', 'x-wp-totalpages'].find((h) => count(headers[h]) !== undefined);
+  const headerPages = headerPagesName ? count(headers[headerPagesName]) : undefined;
   const headerNextPage = headers['x-next-page'];
   if (total && total.value > n) moreSigns.push(`${total.path ?? total.header} says ${total.value} records in all, and the page holds ${n}`);
   if (total && total.value <= n) lastSigns.push(`${total.path ?? total.header} says ${total.value} records in all: this page holds them`);
@@ -219,7 +220,7 @@ export function readHints(page: FirstPage): Hints {
         pageParam,
         startPage: Math.min(startPage, 1),
         ...(sizeParam && pageSize ? { sizeParam, pageSize } : {}),
-        ...(totalPages ? { totalPagesPath: totalPages.path } : {}),
+        ...(totalPages ? { totalPagesPath: totalPages.path } : headerPagesName ? { totalPagesHeader: headerPagesName } : {}),
       },
       why: `page numbers: ${[current ? `${pathOf(current.leaf)} is ${current.value}` : '', pageQuery ? `the address has ?${pageQuery}=` : '', totalPages ? `${totalPages.path} is ${totalPages.value}` : '', headerPages !== undefined ? `X-Total-Pages is ${headerPages}` : ''].filter(Boolean).join(', ')}`,
       saysMore: (pagesInAll ?? 0) > 1 || Boolean(headerNextPage) || (total?.value ?? 0) > n,

@@ -74,7 +74,7 @@ const AUTH_FIELDS: Record<AuthFields['type'], (keyof AuthFields)[]> = {
 };
 const PAGINATION_FIELDS: Record<PaginationFields['type'], (keyof PaginationFields)[]> = {
   none: [],
-  page: ['pageParam', 'startPage', 'sizeParam', 'pageSize', 'totalPagesPath', 'maxPages'],
+  page: ['pageParam', 'startPage', 'sizeParam', 'pageSize', 'totalPagesPath', 'totalPagesHeader', 'maxPages'],
   offset: ['offsetParam', 'limitParam', 'limit', 'totalPath', 'totalHeader', 'maxPages'],
   cursor: ['cursorPath', 'cursorParam', 'cursorIn', 'hasMorePath', 'maxPages'],
   nextUrl: ['nextUrlPath', 'maxPages'],
@@ -86,6 +86,7 @@ const PAGINATION_HINTS: Partial<Record<keyof PaginationFields, { label: string; 
   sizeParam: { label: 'Page size parameter', placeholder: 'per_page' },
   pageSize: { label: 'Page size', placeholder: '50' },
   totalPagesPath: { label: 'Total pages (JSONPath)', placeholder: '$.total_pages' },
+  totalPagesHeader: { label: 'Total pages header', placeholder: 'X-Total-Pages' },
   offsetParam: { label: 'Offset parameter', placeholder: 'offset' },
   limitParam: { label: 'Limit parameter', placeholder: 'limit' },
   limit: { label: 'Limit', placeholder: '100' },

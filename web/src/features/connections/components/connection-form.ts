@@ -53,6 +53,7 @@ export interface PaginationFields {
   sizeParam: string;
   pageSize: string;
   totalPagesPath: string;
+  totalPagesHeader: string;
   offsetParam: string;
   limitParam: string;
   limit: string;
@@ -111,6 +112,7 @@ const EMPTY_PAGINATION: PaginationFields = {
   sizeParam: '',
   pageSize: '',
   totalPagesPath: '',
+  totalPagesHeader: '',
   offsetParam: 'offset',
   limitParam: 'limit',
   limit: '100',
@@ -246,6 +248,7 @@ function paginationOf(p: PaginationFields): NonNullable<ApiConfig['pagination']>
         sizeParam: opt(p.sizeParam),
         pageSize: num(p.pageSize),
         totalPagesPath: opt(p.totalPagesPath),
+        totalPagesHeader: opt(p.totalPagesHeader),
         maxPages,
       });
     case 'offset':
