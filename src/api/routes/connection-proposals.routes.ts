@@ -123,7 +123,7 @@ export const connectionProposalsRoutes: FastifyPluginAsyncZod<{ services: Servic
       },
     },
     async (request, reply) => {
-      const imported = importCurl(request.body.command);
+      const imported = await importCurl(request.body.command);
       // A command may carry what no connection can hold (a header name with a space): said as the command's fault, naming the field.
       const proposal = ConnectionInput.safeParse(imported.proposal);
       if (!proposal.success) {

@@ -1,4 +1,4 @@
-import { toJsonObjectWarn } from 'curlconverter';
+import type { toJsonObjectWarn } from 'curlconverter';
 import { UserError } from '../../../errors/index.js';
 import { looksSecret, type ApiConfigInput, type AuthConfig, type Parameter } from '../config.schema.js';
 
@@ -29,12 +29,15 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH']);
  * parameters become the connection's auth; other secret-looking headers and parameters stay where they
  * were and are sealed by name when saved. Every option Sluice does not carry out is named in `warnings`.
  */
-export function importCurl(command: string): CurlImport {
+export async function importCurl(command: string): Promise<CurlImport> {
   const text = command.trim();
   if (!/^curl(\s|$)/.test(text)) throw invalid('does not start with curl');
+  // Loaded when first used: its Bash parser is a native module (prebuilt for common platforms); a platform
+  // without one fails this import alone, not the server's start.
+  const { toJsonObjectWarn: parse } = await import('curlconverter');
   let parsed: ReturnType<typeof toJsonObjectWarn>;
   try {
-    parsed = toJsonObjectWarn(text);
+    parsed = parse(text);
   } catch (error) {
     throw invalid(`cannot be read: ${firstLine((error as Error).message)}`);
   }
