@@ -19,6 +19,7 @@ import { inputLimitsPlugin } from './plugins/input-limits.plugin.js';
 import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { connectionsRoutes } from './routes/connections.routes.js';
+import { connectionProposalsRoutes } from './routes/connection-proposals.routes.js';
 import { notificationsRoutes } from './routes/notifications.routes.js';
 import { runsRoutes } from './routes/runs.routes.js';
 import { filesRoutes, MAX_UPLOAD_FIELD_BYTES } from './routes/files.routes.js';
@@ -145,6 +146,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(tokensRoutes, { services });
   await app.register(auditRoutes, { services });
   await app.register(connectionsRoutes, { services });
+  await app.register(connectionProposalsRoutes, { services });
   await app.register(tablesRoutes, { services });
   await app.register(notificationsRoutes, { services });
   await app.register(runsRoutes, { services });

@@ -44,6 +44,10 @@ export function validateConnection(c: ConnectionConfig): FieldIssue[] {
       break;
     case 'cursor':
       path('apiConfig.pagination.cursorPath', pagination.cursorPath);
+      path('apiConfig.pagination.hasMorePath', pagination.hasMorePath);
+      if (pagination.cursorIn === 'body' && (api.method === 'GET' || !api.body || typeof api.body !== 'object' || Array.isArray(api.body))) {
+        issues.push({ field: 'apiConfig.pagination.cursorIn', message: 'body needs a method other than GET and a JSON object body to put the cursor in' });
+      }
       break;
     case 'nextUrl':
       path('apiConfig.pagination.nextUrlPath', pagination.nextUrlPath);

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   source_server_error: { status: 422, intent: 'transient', title: 'The source API kept answering with a server error (5xx) through every retry.' },
   source_pagination_loop: { status: 422, intent: 'user', title: 'The source API returned the same cursor or next URL twice; reading stopped instead of looping.' },
   source_rate_limited: { status: 429, intent: 'transient', title: 'The source API kept answering 429 after every retry.' },
+  openapi_invalid: { status: 422, intent: 'user', title: 'The OpenAPI document cannot be read: not JSON or YAML, not valid OpenAPI 3 or Swagger 2, no such GET operation, or no absolute server address.' },
+  curl_invalid: { status: 422, intent: 'user', title: 'The curl command cannot be read as a connection: a shell syntax error, no http(s) URL, or a method a connection cannot read with.' },
   file_empty: { status: 422, intent: 'user', title: 'The uploaded file is empty: no bytes, or only blank lines.' },
   file_malformed: { status: 422, intent: 'user', title: 'The file cannot be read as its format (JSON syntax error, no array of records); the message names the position.' },
   file_unsupported: { status: 422, intent: 'user', title: 'The file is not CSV, TSV, JSON or NDJSON text in UTF-8 (a workbook, an archive, UTF-16...).' },

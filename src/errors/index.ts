@@ -106,6 +106,8 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'source_server_error':
     case 'source_pagination_loop':
     case 'source_rate_limited':
+    case 'curl_invalid':
+    case 'openapi_invalid':
     case 'file_empty':
     case 'file_malformed':
     case 'file_unsupported':

@@ -62,6 +62,8 @@ export const PaginationConfig = z.discriminatedUnion('type', [
     sizeParam: z.string().min(1).optional(),
     pageSize: z.number().int().positive().max(100_000).optional(),
     totalPagesPath: JsonPath.optional(),
+    /** A header holding the number of pages (`X-Total-Pages`, WordPress's `X-WP-TotalPages`): reading stops there, not one page past it. */
+    totalPagesHeader: HeaderName.optional(),
     maxPages,
   }),
   z.object({
@@ -77,6 +79,13 @@ export const PaginationConfig = z.discriminatedUnion('type', [
     type: z.literal('cursor'),
     cursorPath: JsonPath,
     cursorParam: z.string().min(1).default('cursor'),
+    /**
+     * Where the cursor goes: a query parameter (the default), or a field of the JSON body,
+     * `cursorParam` then being its dotted path (`variables.after`, as GraphQL APIs read it).
+     */
+    cursorIn: z.enum(['query', 'body']).default('query'),
+    /** A flag that says more pages follow (`$.has_more`, `$..pageInfo.hasNextPage`); reading stops when it is false. */
+    hasMorePath: JsonPath.optional(),
     maxPages,
   }),
   z.object({ type: z.literal('nextUrl'), nextUrlPath: JsonPath, maxPages }),

@@ -47,6 +47,8 @@ export interface ExtractOptions {
    * its logs and errors are masked too); a masker of its own when absent.
    */
   secrets?: SecretMasker | undefined;
+  /** Told each answered page, body and headers included (detection reads what the records alone do not say). */
+  onPage?: ((page: PageResult) => void) | undefined;
 }
 
 const SNIPPET = 200;
@@ -130,14 +132,16 @@ export class HttpExtraction {
 
     if (paginator.kind === 'sequential') {
       let url = paginator.first(base);
+      let bodyField: { path: string; value: string } | undefined;
       for (let index = 0; ; index++) {
-        const page = await this.fetchPage(url, index);
+        const page = await this.fetchPage(url, index, this.#options.signal, bodyField);
         yield page.records;
         if (this.reachedLimit()) return this.stop('record_limit');
         const next = paginator.next(page);
         if ('stop' in next) return this.stop(next.stop);
         if (index + 1 >= maxPages) return this.stop('max_pages');
         url = next.url;
+        bodyField = next.bodyField;
       }
     }
 
@@ -235,25 +239,34 @@ export class HttpExtraction {
     return headers;
   }
 
-  private body(): string | undefined {
+  private body(field?: { path: string; value: string }): string | undefined {
     const body = this.#config.apiConfig.body;
     if (body === null || body === undefined || this.#config.apiConfig.method === 'GET') return undefined;
-    return JSON.stringify(renderJsonTemplates(body, this.#scope, 'apiConfig.body'));
+    const rendered = renderJsonTemplates(body, this.#scope, 'apiConfig.body');
+    if (field) setBodyField(rendered, field.path, field.value);
+    return JSON.stringify(rendered);
   }
 
   /** One page: request with retries and credentials, then JSON and records. */
-  private async fetchPage(url: URL, index: number, signal = this.#options.signal): Promise<PageResult & { records: unknown[] }> {
-    const response = await this.send(url, signal);
+  private async fetchPage(
+    url: URL,
+    index: number,
+    signal = this.#options.signal,
+    bodyField?: { path: string; value: string },
+  ): Promise<PageResult & { records: unknown[] }> {
+    const response = await this.send(url, signal, bodyField);
     const body = this.parse(response, url);
     const records = this.extractRecords(body, url, index);
     this.recordCount += records.length;
     if (this.#cursorOf) for (const record of records) this.observeCursor(this.#cursorOf(record));
-    return { url, index, body, headers: response.headers, recordCount: records.length, records };
+    const page = { url, index, body, headers: response.headers, recordCount: records.length, records };
+    this.#options.onPage?.(page);
+    return page;
   }
 
-  private async send(url: URL, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  private async send(url: URL, signal: AbortSignal | undefined, bodyField?: { path: string; value: string }): Promise<HttpResponse> {
     const api = this.#config.apiConfig;
-    const body = this.body();
+    const body = this.body(bodyField);
     const method = api.method;
     const secretParams = this.#auth.secretQueryParams;
     const shown = maskUrl(url, secretParams);
@@ -398,4 +411,19 @@ export class HttpExtraction {
     const greater = typeof value === 'number' && typeof current === 'number' ? value > current : String(value) > String(current);
     if (greater) this.cursorCandidate = value;
   }
+}
+
+/** Sets a dotted path (`variables.after`) inside a rendered JSON body, making the objects on the way. */
+function setBodyField(body: unknown, path: string, value: string): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const keys = path.split('.');
+  // A body is a plain object: a path through the prototype would change every object of the process.
+  if (keys.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) return;
+  let node = body as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    const child = Object.hasOwn(node, key) ? node[key] : undefined;
+    if (!child || typeof child !== 'object' || Array.isArray(child)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
 }

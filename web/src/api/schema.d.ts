@@ -162,7 +162,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -178,7 +178,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -194,7 +194,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -244,7 +244,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -260,7 +260,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -276,7 +276,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -368,7 +368,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -384,7 +384,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -400,7 +400,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -457,7 +457,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -473,7 +473,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -489,7 +489,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -554,7 +554,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -570,7 +570,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -586,7 +586,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -646,7 +646,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -662,7 +662,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -678,7 +678,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -694,7 +694,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -757,7 +757,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -773,7 +773,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -789,7 +789,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -805,7 +805,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -844,7 +844,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -860,7 +860,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -876,7 +876,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -892,7 +892,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -954,7 +954,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -970,7 +970,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -986,7 +986,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1002,7 +1002,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1066,7 +1066,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1082,7 +1082,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1098,7 +1098,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1167,7 +1167,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1183,7 +1183,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1199,7 +1199,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1252,7 +1252,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1268,7 +1268,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1284,7 +1284,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1300,7 +1300,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1379,7 +1379,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1395,7 +1395,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1411,7 +1411,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1524,6 +1524,7 @@ export interface paths {
                                         sizeParam?: string;
                                         pageSize?: number;
                                         totalPagesPath?: string;
+                                        totalPagesHeader?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */
@@ -1543,6 +1544,12 @@ export interface paths {
                                         cursorPath: string;
                                         /** @default cursor */
                                         cursorParam: string;
+                                        /**
+                                         * @default query
+                                         * @enum {string}
+                                         */
+                                        cursorIn: "query" | "body";
+                                        hasMorePath?: string;
                                         maxPages?: number;
                                     } | {
                                         /** @enum {string} */
@@ -1653,7 +1660,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1669,7 +1676,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1685,7 +1692,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -1777,6 +1784,7 @@ export interface paths {
                                 sizeParam?: string;
                                 pageSize?: number;
                                 totalPagesPath?: string;
+                                totalPagesHeader?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -1796,6 +1804,12 @@ export interface paths {
                                 cursorPath: string;
                                 /** @default cursor */
                                 cursorParam?: string;
+                                /**
+                                 * @default query
+                                 * @enum {string}
+                                 */
+                                cursorIn?: "query" | "body";
+                                hasMorePath?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -1956,6 +1970,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -1975,6 +1990,12 @@ export interface paths {
                                     cursorPath: string;
                                     /** @default cursor */
                                     cursorParam: string;
+                                    /**
+                                     * @default query
+                                     * @enum {string}
+                                     */
+                                    cursorIn: "query" | "body";
+                                    hasMorePath?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -2073,7 +2094,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2089,7 +2110,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2105,7 +2126,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2121,7 +2142,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2137,7 +2158,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2243,6 +2264,7 @@ export interface paths {
                                 sizeParam?: string;
                                 pageSize?: number;
                                 totalPagesPath?: string;
+                                totalPagesHeader?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -2262,6 +2284,12 @@ export interface paths {
                                 cursorPath: string;
                                 /** @default cursor */
                                 cursorParam?: string;
+                                /**
+                                 * @default query
+                                 * @enum {string}
+                                 */
+                                cursorIn?: "query" | "body";
+                                hasMorePath?: string;
                                 maxPages?: number;
                             } | {
                                 /** @enum {string} */
@@ -2390,7 +2418,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2406,7 +2434,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2422,7 +2450,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2438,7 +2466,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2454,7 +2482,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2470,7 +2498,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2582,6 +2610,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -2601,6 +2630,12 @@ export interface paths {
                                     cursorPath: string;
                                     /** @default cursor */
                                     cursorParam: string;
+                                    /**
+                                     * @default query
+                                     * @enum {string}
+                                     */
+                                    cursorIn: "query" | "body";
+                                    hasMorePath?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -2710,7 +2745,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2726,7 +2761,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2742,7 +2777,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2758,7 +2793,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2797,7 +2832,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2813,7 +2848,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2829,7 +2864,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2845,7 +2880,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -2990,6 +3025,7 @@ export interface paths {
                                     sizeParam?: string;
                                     pageSize?: number;
                                     totalPagesPath?: string;
+                                    totalPagesHeader?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -3009,6 +3045,12 @@ export interface paths {
                                     cursorPath: string;
                                     /** @default cursor */
                                     cursorParam: string;
+                                    /**
+                                     * @default query
+                                     * @enum {string}
+                                     */
+                                    cursorIn: "query" | "body";
+                                    hasMorePath?: string;
                                     maxPages?: number;
                                 } | {
                                     /** @enum {string} */
@@ -3107,7 +3149,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3123,7 +3165,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3139,7 +3181,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3155,7 +3197,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3171,7 +3213,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3249,7 +3291,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3265,7 +3307,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3281,7 +3323,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3297,7 +3339,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3313,7 +3355,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3329,7 +3371,920 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/connections/detect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Work out a connection from one address: records, pagination (verified on page 2), fields, key and cursor, with evidence */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        url: string;
+                        /**
+                         * @default GET
+                         * @enum {string}
+                         */
+                        method?: "GET" | "POST" | "PUT" | "PATCH";
+                        /**
+                         * @default {
+                         *       "type": "none"
+                         *     }
+                         */
+                        auth?: {
+                            /** @enum {string} */
+                            type: "none";
+                        } | {
+                            /** @enum {string} */
+                            type: "bearer";
+                            token: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "apiKey";
+                            /** @enum {string} */
+                            in: "header" | "query";
+                            name: string;
+                            value: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "oauth2ClientCredentials";
+                            tokenUrl: string;
+                            clientId: string;
+                            clientSecret: string;
+                            scope?: string;
+                            /**
+                             * @default body
+                             * @enum {string}
+                             */
+                            clientAuth?: "body" | "basic";
+                        };
+                        /** @default {} */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @default null */
+                        body?: unknown | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A connection to POST to /api/connections; secrets come back as ******** and are to be sent again */
+                            proposal: {
+                                id?: string;
+                                name: string;
+                                description?: string;
+                                apiConfig: {
+                                    baseUrl: string;
+                                    /**
+                                     * @default GET
+                                     * @enum {string}
+                                     */
+                                    method: "GET" | "POST" | "PUT" | "PATCH";
+                                    /** @default {} */
+                                    headers: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default null */
+                                    body: unknown | null;
+                                    /**
+                                     * @default {
+                                     *       "type": "none"
+                                     *     }
+                                     */
+                                    auth: {
+                                        /** @enum {string} */
+                                        type: "none";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "bearer";
+                                        token: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "basic";
+                                        username: string;
+                                        password: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "apiKey";
+                                        /** @enum {string} */
+                                        in: "header" | "query";
+                                        name: string;
+                                        value: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "oauth2ClientCredentials";
+                                        tokenUrl: string;
+                                        clientId: string;
+                                        clientSecret: string;
+                                        scope?: string;
+                                        /**
+                                         * @default body
+                                         * @enum {string}
+                                         */
+                                        clientAuth: "body" | "basic";
+                                    };
+                                    /**
+                                     * @default {
+                                     *       "type": "none"
+                                     *     }
+                                     */
+                                    pagination: {
+                                        /** @enum {string} */
+                                        type: "none";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "page";
+                                        /** @default page */
+                                        pageParam: string;
+                                        /** @default 1 */
+                                        startPage: number;
+                                        sizeParam?: string;
+                                        pageSize?: number;
+                                        totalPagesPath?: string;
+                                        totalPagesHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "offset";
+                                        /** @default offset */
+                                        offsetParam: string;
+                                        /** @default limit */
+                                        limitParam: string;
+                                        /** @default 100 */
+                                        limit: number;
+                                        totalPath?: string;
+                                        totalHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "cursor";
+                                        cursorPath: string;
+                                        /** @default cursor */
+                                        cursorParam: string;
+                                        /**
+                                         * @default query
+                                         * @enum {string}
+                                         */
+                                        cursorIn: "query" | "body";
+                                        hasMorePath?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "nextUrl";
+                                        nextUrlPath: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "linkHeader";
+                                        /** @default next */
+                                        rel: string;
+                                        maxPages?: number;
+                                    };
+                                    recordsPath?: string;
+                                    /**
+                                     * @default {
+                                     *       "concurrency": 1
+                                     *     }
+                                     */
+                                    rateLimit: {
+                                        requestsPerSecond?: number;
+                                        /** @default 1 */
+                                        concurrency: number;
+                                    };
+                                    /** @default 30000 */
+                                    timeoutMs: number;
+                                    /**
+                                     * @default {
+                                     *       "maxAttempts": 5,
+                                     *       "initialDelayMs": 500,
+                                     *       "maxDelayMs": 30000
+                                     *     }
+                                     */
+                                    retry: {
+                                        /** @default 5 */
+                                        maxAttempts: number;
+                                        /** @default 500 */
+                                        initialDelayMs: number;
+                                        /** @default 30000 */
+                                        maxDelayMs: number;
+                                    };
+                                };
+                                /** @default [] */
+                                parameters: {
+                                    name: string;
+                                    /**
+                                     * @default query
+                                     * @enum {string}
+                                     */
+                                    in: "query" | "header" | "path";
+                                    value: string;
+                                }[];
+                                /** @default [] */
+                                fieldMappings: {
+                                    /** @description JSONPath into the record, e.g. `$.address.city` */
+                                    source: string;
+                                    target: string;
+                                    /**
+                                     * @default string
+                                     * @enum {string}
+                                     */
+                                    type: "string" | "integer" | "number" | "boolean" | "date" | "timestamp" | "json";
+                                    /** @default false */
+                                    required: boolean;
+                                    default?: unknown;
+                                }[];
+                                destination?: {
+                                    table: string;
+                                    /**
+                                     * @default append
+                                     * @enum {string}
+                                     */
+                                    writeMode: "append" | "replace" | "upsert";
+                                    primaryKey?: string[];
+                                };
+                                incremental?: {
+                                    cursorField: string;
+                                };
+                            };
+                            findings: {
+                                recordsPath: {
+                                    value: string | null;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                                pagination: {
+                                    value: ({
+                                        /** @enum {string} */
+                                        type: "none";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "page";
+                                        /** @default page */
+                                        pageParam: string;
+                                        /** @default 1 */
+                                        startPage: number;
+                                        sizeParam?: string;
+                                        pageSize?: number;
+                                        totalPagesPath?: string;
+                                        totalPagesHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "offset";
+                                        /** @default offset */
+                                        offsetParam: string;
+                                        /** @default limit */
+                                        limitParam: string;
+                                        /** @default 100 */
+                                        limit: number;
+                                        totalPath?: string;
+                                        totalHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "cursor";
+                                        cursorPath: string;
+                                        /** @default cursor */
+                                        cursorParam: string;
+                                        /**
+                                         * @default query
+                                         * @enum {string}
+                                         */
+                                        cursorIn: "query" | "body";
+                                        hasMorePath?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "nextUrl";
+                                        nextUrlPath: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "linkHeader";
+                                        /** @default next */
+                                        rel: string;
+                                        maxPages?: number;
+                                    }) | null;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                                fieldMappings: {
+                                    value: number;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                                primaryKey: {
+                                    value: {
+                                        field: string;
+                                        column: string;
+                                    } | null;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                                incremental: {
+                                    value: {
+                                        cursorField: string;
+                                    } | null;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                            };
+                            /** @description What detection could not decide; empty when it decided everything */
+                            questions: {
+                                /** @enum {string} */
+                                about: "recordsPath" | "pagination" | "primaryKey";
+                                question: string;
+                                /** @description What the first pages showed */
+                                saw: string[];
+                            }[];
+                            /** @description The first records of the first page, as the API sent them */
+                            sample: unknown[];
+                            requests: {
+                                method: string;
+                                url: string;
+                                status: number | null;
+                                ms: number;
+                                attempt: number;
+                                error?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/connections/import/curl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read a curl command into a connection: auth, headers, query parameters and body; unsupported options named in warnings */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A curl command, as copied from an API's documentation */
+                        command: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A connection to POST to /api/connections, the secrets in their secret fields so that they are sealed when it is saved */
+                            proposal: {
+                                id?: string;
+                                name: string;
+                                description?: string;
+                                apiConfig: {
+                                    baseUrl: string;
+                                    /**
+                                     * @default GET
+                                     * @enum {string}
+                                     */
+                                    method: "GET" | "POST" | "PUT" | "PATCH";
+                                    /** @default {} */
+                                    headers: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default null */
+                                    body: unknown | null;
+                                    /**
+                                     * @default {
+                                     *       "type": "none"
+                                     *     }
+                                     */
+                                    auth: {
+                                        /** @enum {string} */
+                                        type: "none";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "bearer";
+                                        token: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "basic";
+                                        username: string;
+                                        password: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "apiKey";
+                                        /** @enum {string} */
+                                        in: "header" | "query";
+                                        name: string;
+                                        value: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "oauth2ClientCredentials";
+                                        tokenUrl: string;
+                                        clientId: string;
+                                        clientSecret: string;
+                                        scope?: string;
+                                        /**
+                                         * @default body
+                                         * @enum {string}
+                                         */
+                                        clientAuth: "body" | "basic";
+                                    };
+                                    /**
+                                     * @default {
+                                     *       "type": "none"
+                                     *     }
+                                     */
+                                    pagination: {
+                                        /** @enum {string} */
+                                        type: "none";
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "page";
+                                        /** @default page */
+                                        pageParam: string;
+                                        /** @default 1 */
+                                        startPage: number;
+                                        sizeParam?: string;
+                                        pageSize?: number;
+                                        totalPagesPath?: string;
+                                        totalPagesHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "offset";
+                                        /** @default offset */
+                                        offsetParam: string;
+                                        /** @default limit */
+                                        limitParam: string;
+                                        /** @default 100 */
+                                        limit: number;
+                                        totalPath?: string;
+                                        totalHeader?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "cursor";
+                                        cursorPath: string;
+                                        /** @default cursor */
+                                        cursorParam: string;
+                                        /**
+                                         * @default query
+                                         * @enum {string}
+                                         */
+                                        cursorIn: "query" | "body";
+                                        hasMorePath?: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "nextUrl";
+                                        nextUrlPath: string;
+                                        maxPages?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        type: "linkHeader";
+                                        /** @default next */
+                                        rel: string;
+                                        maxPages?: number;
+                                    };
+                                    recordsPath?: string;
+                                    /**
+                                     * @default {
+                                     *       "concurrency": 1
+                                     *     }
+                                     */
+                                    rateLimit: {
+                                        requestsPerSecond?: number;
+                                        /** @default 1 */
+                                        concurrency: number;
+                                    };
+                                    /** @default 30000 */
+                                    timeoutMs: number;
+                                    /**
+                                     * @default {
+                                     *       "maxAttempts": 5,
+                                     *       "initialDelayMs": 500,
+                                     *       "maxDelayMs": 30000
+                                     *     }
+                                     */
+                                    retry: {
+                                        /** @default 5 */
+                                        maxAttempts: number;
+                                        /** @default 500 */
+                                        initialDelayMs: number;
+                                        /** @default 30000 */
+                                        maxDelayMs: number;
+                                    };
+                                };
+                                /** @default [] */
+                                parameters: {
+                                    name: string;
+                                    /**
+                                     * @default query
+                                     * @enum {string}
+                                     */
+                                    in: "query" | "header" | "path";
+                                    value: string;
+                                }[];
+                                /** @default [] */
+                                fieldMappings: {
+                                    /** @description JSONPath into the record, e.g. `$.address.city` */
+                                    source: string;
+                                    target: string;
+                                    /**
+                                     * @default string
+                                     * @enum {string}
+                                     */
+                                    type: "string" | "integer" | "number" | "boolean" | "date" | "timestamp" | "json";
+                                    /** @default false */
+                                    required: boolean;
+                                    default?: unknown;
+                                }[];
+                                destination?: {
+                                    table: string;
+                                    /**
+                                     * @default append
+                                     * @enum {string}
+                                     */
+                                    writeMode: "append" | "replace" | "upsert";
+                                    primaryKey?: string[];
+                                };
+                                incremental?: {
+                                    cursorField: string;
+                                };
+                            };
+                            /** @description Where the secrets of the command were put (apiConfig.auth.token, parameters.0.value...) */
+                            secretFields: string[];
+                            /** @description Options of the command Sluice does not carry out, each named */
+                            warnings: {
+                                option: string;
+                                message: string;
+                            }[];
+                            /** @description Options carried out in Sluice's own way */
+                            notes: string[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/connections/import/openapi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List an OpenAPI document's GET operations, or prefill a connection from one of them */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        document?: string | {
+                            [key: string]: unknown;
+                        };
+                        url?: string;
+                        operation?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The document's GET operations */
+                            operations: {
+                                /** @description GET /path: what to send back as operation */
+                                key: string;
+                                operationId: string | null;
+                                summary: string | null;
+                                parameters: {
+                                    name: string;
+                                    in: string;
+                                    required: boolean;
+                                    type: string | null;
+                                }[];
+                            }[];
+                            /** @description With operation: the connection prefilled (the body of POST /api/connections once the fields in needs are filled in) */
+                            proposal?: {
+                                [key: string]: unknown;
+                            };
+                            findings?: {
+                                [key: string]: {
+                                    value: unknown;
+                                    /** @enum {string} */
+                                    confidence: "high" | "medium" | "low" | "none";
+                                    evidence: string[];
+                                    alternatives?: unknown[];
+                                };
+                            };
+                            /** @description What the document cannot give: secrets, path parameter values */
+                            needs?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3393,7 +4348,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3409,7 +4364,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3425,7 +4380,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3489,7 +4444,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3505,7 +4460,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3521,7 +4476,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3537,7 +4492,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3606,7 +4561,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3622,7 +4577,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3638,7 +4593,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3654,7 +4609,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3736,7 +4691,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3752,7 +4707,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3768,7 +4723,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3784,7 +4739,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3846,7 +4801,7 @@ export interface paths {
                         "text/csv": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3862,7 +4817,7 @@ export interface paths {
                         "text/csv": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3878,7 +4833,7 @@ export interface paths {
                         "text/csv": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3894,7 +4849,7 @@ export interface paths {
                         "text/csv": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3964,7 +4919,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3980,7 +4935,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -3996,7 +4951,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4070,7 +5025,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4086,7 +5041,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4102,7 +5057,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4118,7 +5073,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4193,7 +5148,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4209,7 +5164,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4225,7 +5180,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4294,7 +5249,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4310,7 +5265,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4326,7 +5281,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4342,7 +5297,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4381,7 +5336,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4397,7 +5352,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4413,7 +5368,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4429,7 +5384,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4492,7 +5447,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4508,7 +5463,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4524,7 +5479,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4540,7 +5495,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4737,7 +5692,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4753,7 +5708,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4769,7 +5724,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4785,7 +5740,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4801,7 +5756,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4817,7 +5772,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4922,7 +5877,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4938,7 +5893,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -4954,7 +5909,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5054,7 +6009,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5070,7 +6025,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5086,7 +6041,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5102,7 +6057,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5177,7 +6132,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5193,7 +6148,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5209,7 +6164,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5225,7 +6180,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5327,7 +6282,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5343,7 +6298,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5359,7 +6314,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5375,7 +6330,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5391,7 +6346,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5494,7 +6449,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5510,7 +6465,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5526,7 +6481,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5542,7 +6497,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5558,7 +6513,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5637,7 +6592,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5653,7 +6608,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5669,7 +6624,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5806,7 +6761,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5822,7 +6777,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5838,7 +6793,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5854,7 +6809,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5870,7 +6825,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5886,7 +6841,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5953,7 +6908,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5969,7 +6924,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -5985,7 +6940,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6001,7 +6956,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6082,7 +7037,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6098,7 +7053,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6114,7 +7069,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6130,7 +7085,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6169,7 +7124,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6185,7 +7140,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6201,7 +7156,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6217,7 +7172,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6303,7 +7258,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6319,7 +7274,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6335,7 +7290,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6351,7 +7306,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6367,7 +7322,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6463,7 +7418,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6479,7 +7434,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6495,7 +7450,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6589,7 +7544,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6605,7 +7560,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6621,7 +7576,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6637,7 +7592,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6653,7 +7608,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6669,7 +7624,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6685,7 +7640,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6782,7 +7737,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6798,7 +7753,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6814,7 +7769,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6830,7 +7785,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6901,7 +7856,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6917,7 +7872,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6933,7 +7888,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6949,7 +7904,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -6965,7 +7920,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7033,7 +7988,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7049,7 +8004,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7065,7 +8020,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7081,7 +8036,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7097,7 +8052,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7163,7 +8118,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7179,7 +8134,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7195,7 +8150,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7211,7 +8166,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7293,7 +8248,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7309,7 +8264,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7325,7 +8280,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7341,7 +8296,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7421,7 +8376,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7437,7 +8392,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7453,7 +8408,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7469,7 +8424,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7625,7 +8580,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7641,7 +8596,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7657,7 +8612,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7740,7 +8695,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7756,7 +8711,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7772,7 +8727,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7788,7 +8743,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7804,7 +8759,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7870,7 +8825,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7886,7 +8841,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7902,7 +8857,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7918,7 +8873,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };
@@ -7934,7 +8889,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
                                 message: string;
                                 details?: unknown;
                             };

@@ -10,6 +10,7 @@ type PageConfig = Extract<PaginationConfig, { type: 'page' }>;
  */
 export function pagePaginator(config: PageConfig): Paginator {
   const totalPages = config.totalPagesPath ? compilePath(config.totalPagesPath) : undefined;
+  const totalPagesHeader = config.totalPagesHeader?.toLowerCase();
   return {
     kind: 'indexed',
     request(base, index) {
@@ -19,8 +20,8 @@ export function pagePaginator(config: PageConfig): Paginator {
     },
     stopAfter(page) {
       if (page.recordCount === 0) return 'empty_page';
-      if (totalPages) {
-        const total = toCount(totalPages(page.body));
+      if (totalPages || totalPagesHeader) {
+        const total = totalPages ? toCount(totalPages(page.body)) : toCount(page.headers[totalPagesHeader!]);
         // Whatever startPage is, the (index + 1)th page answered is the last when it reaches the total.
         if (total !== undefined && page.index + 1 >= total) return 'total_pages_reached';
       }

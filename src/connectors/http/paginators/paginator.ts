@@ -11,6 +11,7 @@ export type StopReason =
   | 'total_pages_reached'
   | 'total_reached'
   | 'no_cursor'
+  | 'no_more'
   | 'no_next_url'
   | 'no_next_link'
   | 'max_pages'
@@ -27,7 +28,8 @@ export interface PageResult {
   recordCount: number;
 }
 
-export type NextPage = { url: URL } | { stop: StopReason };
+/** The next request: its URL and, for cursors carried in the body, the body field to set (a dotted path). */
+export type NextPage = { url: URL; bodyField?: { path: string; value: string } } | { stop: StopReason };
 
 /**
  * A pagination strategy. `sequential` ones learn the next request from the

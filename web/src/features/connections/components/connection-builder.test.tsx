@@ -111,6 +111,7 @@ describe('ConnectionBuilder', () => {
     expect(stopReasonInWords('no_cursor', { type: 'cursor', cursorPath: '$.meta.next' })).toBe(
       'Stopped because the answer had no next cursor at $.meta.next: that was the last page. If the source has more, check the cursor path.',
     );
+    expect(stopReasonInWords('no_more', { type: 'cursor', hasMorePath: '$.has_more' })).toBe('Stopped because the answer said no more pages follow ($.has_more was false).');
     expect(stopReasonInWords('record_limit', { type: 'cursor' })).toBe('Stopped after the first 50 records: a Test reads no more. The source may have more; a run reads them all.');
     expect(stopReasonInWords('max_pages', { type: 'page' })).toMatch(/^Stopped after 5 pages: a Test reads at most 5/);
     expect(stopReasonInWords('max_pages', { type: 'page', maxPages: '2' })).toMatch(/^Stopped after 2 pages, the connection's "At most pages": a run stops there too/);

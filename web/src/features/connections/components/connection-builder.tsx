@@ -40,6 +40,7 @@ import {
   type MappingRow,
   type PaginationFields,
 } from './connection-form';
+import { ConnectionAssist } from './connection-assist';
 import { MappingEditor } from './mapping-editor';
 import { fieldLabel, listInWords } from './plain-words';
 import { PreviewResult } from './preview-result';
@@ -73,9 +74,9 @@ const AUTH_FIELDS: Record<AuthFields['type'], (keyof AuthFields)[]> = {
 };
 const PAGINATION_FIELDS: Record<PaginationFields['type'], (keyof PaginationFields)[]> = {
   none: [],
-  page: ['pageParam', 'startPage', 'sizeParam', 'pageSize', 'totalPagesPath', 'maxPages'],
+  page: ['pageParam', 'startPage', 'sizeParam', 'pageSize', 'totalPagesPath', 'totalPagesHeader', 'maxPages'],
   offset: ['offsetParam', 'limitParam', 'limit', 'totalPath', 'totalHeader', 'maxPages'],
-  cursor: ['cursorPath', 'cursorParam', 'maxPages'],
+  cursor: ['cursorPath', 'cursorParam', 'cursorIn', 'hasMorePath', 'maxPages'],
   nextUrl: ['nextUrlPath', 'maxPages'],
   linkHeader: ['rel', 'maxPages'],
 };
@@ -85,6 +86,7 @@ const PAGINATION_HINTS: Partial<Record<keyof PaginationFields, { label: string; 
   sizeParam: { label: 'Page size parameter', placeholder: 'per_page' },
   pageSize: { label: 'Page size', placeholder: '50' },
   totalPagesPath: { label: 'Total pages (JSONPath)', placeholder: '$.total_pages' },
+  totalPagesHeader: { label: 'Total pages header', placeholder: 'X-Total-Pages' },
   offsetParam: { label: 'Offset parameter', placeholder: 'offset' },
   limitParam: { label: 'Limit parameter', placeholder: 'limit' },
   limit: { label: 'Limit', placeholder: '100' },
@@ -92,6 +94,8 @@ const PAGINATION_HINTS: Partial<Record<keyof PaginationFields, { label: string; 
   totalHeader: { label: 'Total header', placeholder: 'X-Total-Count' },
   cursorPath: { label: 'Next cursor (JSONPath)', placeholder: '$.meta.next_cursor' },
   cursorParam: { label: 'Cursor parameter', placeholder: 'cursor' },
+  cursorIn: { label: 'Cursor sent in (query or body)', placeholder: 'query' },
+  hasMorePath: { label: 'More pages flag (JSONPath)', placeholder: '$.has_more' },
   nextUrlPath: { label: 'Next URL (JSONPath)', placeholder: '$.next' },
   rel: { label: 'Link relation', placeholder: 'next' },
   maxPages: { label: 'At most pages', placeholder: 'no limit' },
@@ -250,6 +254,7 @@ export function ConnectionBuilder({ connection, onSaved, onDeleted, onRunStarted
 
   return (
     <Stack ref={root}>
+      {canEdit && !saved && <ConnectionAssist form={form} onProposal={setForm} />}
       <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
         <Stack>
           <Fieldset legend="Connection">

@@ -53,6 +53,7 @@ export interface PaginationFields {
   sizeParam: string;
   pageSize: string;
   totalPagesPath: string;
+  totalPagesHeader: string;
   offsetParam: string;
   limitParam: string;
   limit: string;
@@ -60,6 +61,9 @@ export interface PaginationFields {
   totalHeader: string;
   cursorPath: string;
   cursorParam: string;
+  /** Where the cursor goes: `query` or `body` (cursorParam is then a dotted path, `variables.after`). */
+  cursorIn: string;
+  hasMorePath: string;
   nextUrlPath: string;
   rel: string;
   maxPages: string;
@@ -108,6 +112,7 @@ const EMPTY_PAGINATION: PaginationFields = {
   sizeParam: '',
   pageSize: '',
   totalPagesPath: '',
+  totalPagesHeader: '',
   offsetParam: 'offset',
   limitParam: 'limit',
   limit: '100',
@@ -115,6 +120,8 @@ const EMPTY_PAGINATION: PaginationFields = {
   totalHeader: '',
   cursorPath: '',
   cursorParam: 'cursor',
+  cursorIn: 'query',
+  hasMorePath: '',
   nextUrlPath: '',
   rel: 'next',
   maxPages: '',
@@ -142,6 +149,26 @@ export const emptyForm = (): ConnectionForm => ({
 });
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+/**
+ * The form for a connection proposed by detection or a curl command: not saved, so no id. The proposal's
+ * fields replace the form's; `keepAuth` keeps the credentials already typed (detection never echoes them).
+ */
+export function formOfProposal(proposal: ConnectionInput, current: ConnectionForm, options: { keepAuth: boolean }): ConnectionForm {
+  const next = formOf({
+    ...proposal,
+    id: current.id,
+    orgId: '',
+    parameters: proposal.parameters ?? [],
+    fieldMappings: (proposal.fieldMappings ?? []).map((m) => ({ ...m, type: m.type ?? 'string', required: m.required ?? false })),
+    destination: { writeMode: 'append', ...proposal.destination, table: current.table || (proposal.destination?.table ?? '') },
+    cursor: null,
+    lastRunAt: null,
+    createdAt: '',
+    updatedAt: '',
+  } as Connection);
+  return { ...next, id: current.id, name: current.name || next.name, auth: options.keepAuth ? current.auth : next.auth };
+}
 
 /** The form for a saved connection; masked secrets stay masked. */
 export function formOf(c: Connection): ConnectionForm {
@@ -221,6 +248,7 @@ function paginationOf(p: PaginationFields): NonNullable<ApiConfig['pagination']>
         sizeParam: opt(p.sizeParam),
         pageSize: num(p.pageSize),
         totalPagesPath: opt(p.totalPagesPath),
+        totalPagesHeader: opt(p.totalPagesHeader),
         maxPages,
       });
     case 'offset':
@@ -234,7 +262,14 @@ function paginationOf(p: PaginationFields): NonNullable<ApiConfig['pagination']>
         maxPages,
       });
     case 'cursor':
-      return compact({ type: 'cursor' as const, cursorPath: p.cursorPath.trim(), cursorParam: opt(p.cursorParam), maxPages });
+      return compact({
+        type: 'cursor' as const,
+        cursorPath: p.cursorPath.trim(),
+        cursorParam: opt(p.cursorParam),
+        cursorIn: p.cursorIn === 'body' ? ('body' as const) : undefined,
+        hasMorePath: opt(p.hasMorePath),
+        maxPages,
+      });
     case 'nextUrl':
       return compact({ type: 'nextUrl' as const, nextUrlPath: p.nextUrlPath.trim(), maxPages });
     case 'linkHeader':

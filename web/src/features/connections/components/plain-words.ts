@@ -12,6 +12,7 @@ export interface PaginationHints {
   type: string;
   maxPages?: string;
   cursorPath?: string;
+  hasMorePath?: string;
   nextUrlPath?: string;
   rel?: string;
 }
@@ -35,6 +36,8 @@ export function stopReasonInWords(reason: string, pagination: PaginationHints): 
       return 'Stopped once the total number of records the source announced was read.';
     case 'no_cursor':
       return `Stopped because the answer had no next cursor${pagination.cursorPath ? ` at ${pagination.cursorPath}` : ''}: that was the last page. If the source has more, check the cursor path.`;
+    case 'no_more':
+      return `Stopped because the answer said no more pages follow${pagination.hasMorePath ? ` (${pagination.hasMorePath} was false)` : ''}.`;
     case 'no_next_url':
       return `Stopped because the answer had no next URL${pagination.nextUrlPath ? ` at ${pagination.nextUrlPath}` : ''}: that was the last page. If the source has more, check the next URL path.`;
     case 'no_next_link':
@@ -56,6 +59,7 @@ const PAGINATION_LABELS: Record<string, string> = {
   sizeParam: 'Page size parameter',
   pageSize: 'Page size',
   totalPagesPath: 'Total pages',
+  totalPagesHeader: 'Total pages header',
   offsetParam: 'Offset parameter',
   limitParam: 'Limit parameter',
   limit: 'Limit',
@@ -63,6 +67,8 @@ const PAGINATION_LABELS: Record<string, string> = {
   totalHeader: 'Total header',
   cursorPath: 'Next cursor',
   cursorParam: 'Cursor parameter',
+  cursorIn: 'Cursor sent in',
+  hasMorePath: 'More pages flag',
   nextUrlPath: 'Next URL',
   rel: 'Link relation',
   maxPages: 'At most pages',
