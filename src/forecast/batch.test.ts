@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forecastItems } from './batch.js';
+import { createForecastPool, forecastItems } from './batch.js';
 import { forecastItem, type ItemInput } from './item.js';
 import { addPeriods } from './series.js';
 
@@ -43,5 +43,23 @@ describe('forecastItems (worker pool, streamed)', () => {
       for await (const _ of forecastItems([item(1), bad], { threads: 1 })) void _;
     };
     await expect(run()).rejects.toThrow(/item "broken": invalid date "yesterday"/);
+  }, 120_000);
+
+  it('shares one pool between calls running side by side, and leaves it running', async () => {
+    const pool = createForecastPool({ threads: 2 });
+    try {
+      const collect = async (from: number) => {
+        const keys: string[] = [];
+        for await (const r of forecastItems(Array.from({ length: 4 }, (_, i) => item(from + i)), { pool, inFlight: 2 })) keys.push(r.key);
+        return keys;
+      };
+      const [a, b] = await Promise.all([collect(0), collect(10)]);
+      expect(a).toEqual(['sku-0', 'sku-1', 'sku-2', 'sku-3']);
+      expect(b).toEqual(['sku-10', 'sku-11', 'sku-12', 'sku-13']);
+      // Still usable after both calls ended.
+      expect((await pool.run(item(5), {})).key).toBe('sku-5');
+    } finally {
+      await pool.destroy();
+    }
   }, 120_000);
 });

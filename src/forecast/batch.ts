@@ -7,11 +7,25 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { ItemInput, ItemResult, ItemSettings } from './item.js';
 
+/**
+ * Worker threads that forecast items, to be shared by several
+ * `forecastItems` calls of one process (shards of a forecast run running
+ * side by side), so they split the machine's cores instead of each starting
+ * a thread per core.
+ */
+export interface ForecastPool {
+  readonly threads: number;
+  run(input: ItemInput, settings: ItemSettings): Promise<ItemResult>;
+  destroy(): Promise<void>;
+}
+
 export interface BatchOptions extends ItemSettings {
-  /** Worker threads; default: the machine's available parallelism. */
+  /** Worker threads; default: the machine's available parallelism. Ignored with `pool`. */
   threads?: number;
   /** Items queued or running at once; default 4 per thread. */
   inFlight?: number;
+  /** A pool to run on (left running afterwards); without it, a pool of `threads` is made and destroyed. */
+  pool?: ForecastPool;
 }
 
 /** The worker module next to this one: worker.ts when running from source (tsx, vitest), worker.js when built. */
@@ -21,22 +35,33 @@ function workerFile(): { filename: string; execArgv: string[] } {
   return { filename, execArgv: fromSource ? ['--import', 'tsx'] : [] };
 }
 
-export async function* forecastItems(items: Iterable<ItemInput> | AsyncIterable<ItemInput>, options: BatchOptions = {}): AsyncGenerator<ItemResult> {
+/** A pool of `threads` worker threads (default: the available parallelism); idle threads exit after `idleTimeoutMs`. */
+export function createForecastPool(options: { threads?: number; idleTimeoutMs?: number } = {}): ForecastPool {
   const threads = Math.max(1, options.threads ?? os.availableParallelism());
-  const inFlight = Math.max(1, options.inFlight ?? threads * 4);
-  const { threads: _t, inFlight: _i, ...settings } = options;
   const { filename, execArgv } = workerFile();
-  const pool = new Piscina({ filename, execArgv, minThreads: threads, maxThreads: threads });
+  const idle = options.idleTimeoutMs;
+  const pool = new Piscina({ filename, execArgv, minThreads: idle === undefined ? threads : 0, maxThreads: threads, ...(idle === undefined ? {} : { idleTimeout: idle }) });
+  return {
+    threads,
+    run: (input, settings) => pool.run({ input, settings }) as Promise<ItemResult>,
+    destroy: () => pool.destroy(),
+  };
+}
+
+export async function* forecastItems(items: Iterable<ItemInput> | AsyncIterable<ItemInput>, options: BatchOptions = {}): AsyncGenerator<ItemResult> {
+  const { threads, inFlight: asked, pool: given, ...settings } = options;
+  const pool = given ?? createForecastPool(threads === undefined ? {} : { threads });
+  const inFlight = Math.max(1, asked ?? pool.threads * 4);
   const pending: Promise<ItemResult>[] = [];
   try {
     for await (const input of items) {
-      pending.push(pool.run({ input, settings }) as Promise<ItemResult>);
+      pending.push(pool.run(input, settings));
       // Mark rejections as handled now; they are rethrown in order when awaited below.
       pending[pending.length - 1]!.catch(() => {});
       while (pending.length >= inFlight) yield await pending.shift()!;
     }
     while (pending.length) yield await pending.shift()!;
   } finally {
-    await pool.destroy();
+    if (!given) await pool.destroy();
   }
 }
