@@ -10,7 +10,9 @@ import type { Logger } from './logger.js';
 import { resolveSecretKey, SecretBox } from './secrets/index.js';
 import { createWarehouse, type Warehouse } from './stores/warehouse/index.js';
 import { MongoRawStore, PostgresRawStore, type RawStore } from './stores/raw/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, RunStore, ScheduleStore } from './engine/index.js';
+import { createForecastPool, type ForecastPool } from './forecast/index.js';
+import { ForecastsService } from './forecasts/index.js';
 import { AirflowClient, AirflowOrchestrator, BuiltinOrchestrator, type Orchestrator } from './orchestrators/index.js';
 import { createPipelineRegistry, type PipelineDeps } from './pipelines/index.js';
 import { AirflowTasksService, OrgPipelinesService, RunsService, SchedulesService } from './runs/index.js';
@@ -52,6 +54,8 @@ export interface Services {
   files: FilesService;
   tableSettings: TableSettingsStore;
   quality: QualityStore;
+  /** Each table's forecast settings and published forecasts (forecast_inventory_dag). */
+  forecasts: ForecastsService;
   /** The second seed's org-aware pipelines: triggers and status. */
   orgPipelines: OrgPipelinesService;
   /** Tasks Airflow asks Sluice to run (the generated DAG files call back). */
@@ -116,6 +120,9 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
   const files = new FilesService(db, config.uploads.dir, config.uploads.maxBytes);
   const tableSettings = new TableSettingsStore(db);
   const quality = new QualityStore(db);
+  const forecasts = new ForecastsService({ db, warehouse, tableSettings, runs: new RunStore(db), schedules: new ScheduleStore(db) });
+  // Worker threads for forecasting, made when a shard first needs them; idle threads exit after a minute.
+  let forecastPool: ForecastPool | undefined;
   const deps: PipelineDeps = {
     connections,
     client,
@@ -124,8 +131,38 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     files,
     tableSettings,
     quality,
+    forecasts,
+    forecastPool: () => (forecastPool ??= createForecastPool({ ...(config.forecast.threads ? { threads: config.forecast.threads } : {}), idleTimeoutMs: 60_000 })),
+    async findRun(orgId, runId) {
+      const run = await engine.runs.findById(runId);
+      return run && run.orgId === orgId ? run : undefined;
+    },
+    async notifyForecast(orgId, runId, reorder, signal) {
+      const run = await engine.runs.get(orgId, runId);
+      const notification: RunNotification = {
+        event: 'forecast.reorder',
+        orgId,
+        runId,
+        dagId: run.dagId,
+        connectionId: null,
+        state: run.state,
+        trigger: run.trigger,
+        startedAt: run.startedAt,
+        endedAt: null,
+        tasks: [],
+        url: config.http.publicUrl ? new URL(`/forecasts/${encodeURIComponent(reorder.table)}`, config.http.publicUrl).toString() : undefined,
+        reorder,
+      };
+      const outcomes = await notifications.notify(notification, signal ? { signal } : {});
+      const count = (status: string) => outcomes.filter((o) => o.status === status).length;
+      return { sent: count('sent'), failed: count('failed'), skipped: count('skipped') };
+    },
     async triggerDag(request) {
       if (!engine.registry.resolve(request.dagId)) return null;
+      if (request.runId) {
+        const existing = await engine.runs.findById(request.runId);
+        if (existing) return existing.runId;
+      }
       const run = await orchestrator.trigger(request);
       return run.runId;
     },
@@ -152,7 +189,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
   };
   const engine = new Engine({
     db,
-    registry: createPipelineRegistry(deps),
+    registry: createPipelineRegistry(deps, [], { forecastShards: config.forecast.shards }),
     logger: logger.child({ component: 'engine' }),
     workerConcurrency: config.engine.workerConcurrency,
     orgMaxActiveTasks: config.engine.orgMaxActiveTasks,
@@ -214,7 +251,8 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
     files,
     tableSettings,
     quality,
-    orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse, connections),
+    forecasts,
+    orgPipelines: new OrgPipelinesService(engine, orchestrator, files, warehouse, connections, forecasts),
     airflowTasks: new AirflowTasksService(engine, connections, orgs, config.engine.leaseSeconds),
     retention,
     metrics,
@@ -224,6 +262,7 @@ export function createServices(config: Config, db: Database, logger: Logger, opt
       await retention.stop();
       await orchestrator.stop?.();
       await engine.stop();
+      await forecastPool?.destroy();
       await airflowClient?.close();
       await audit.flush();
       await client.close();

@@ -16,6 +16,7 @@ export {
   triggerIngestOperation,
   triggerLoadOperation,
   triggerForecastOperation,
+  forecastPlanOperation,
   qualityOperation,
   auditTrailOperation,
   ingestFileOperation,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { OrgId } from '../auth/index.js';
 import { UserError } from '../errors/index.js';
+import { PLAN_STATUSES } from '../forecasts/index.js';
 import type { Operation } from './operations.js';
 
 /**
@@ -48,12 +49,32 @@ export const triggerLoadOperation = define({
 
 export const triggerForecastOperation = define({
   name: 'pipeline.trigger_forecast',
-  input: z.object({ clientId: OrgId }),
+  input: z.object({ clientId: OrgId, table: Table.optional() }),
   auditAction: 'pipeline.trigger_forecast',
-  async run(services) {
-    return services.orgPipelines.triggerForecast();
+  async run(services, input, actor) {
+    await services.orgs.get(input.clientId);
+    return services.orgPipelines.triggerForecast(input.clientId, { table: input.table, triggered_by: 'cli' }, actor);
   },
-  auditSubject: (input) => ({ orgId: input.clientId, target: null }),
+  auditSubject: (input, output) => ({ orgId: input.clientId, target: output ? `run:${output.runId}` : input.table ? `table:${input.table}` : null }),
+});
+
+/** `sluice pipeline forecast`: a table's published plan. */
+export const forecastPlanOperation = define({
+  name: 'pipeline.forecast',
+  input: z.object({
+    orgId: OrgId,
+    table: Table,
+    status: z.enum(PLAN_STATUSES).optional(),
+    q: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(100_000).default(50),
+    offset: z.number().int().min(0).default(0),
+  }),
+  auditAction: undefined,
+  async run(services, input) {
+    await services.orgs.get(input.orgId);
+    return services.forecasts.plan(input.orgId, input.table, { status: input.status, q: input.q, limit: input.limit, offset: input.offset });
+  },
+  auditSubject: (input) => ({ orgId: input.orgId, target: `table:${input.table}` }),
 });
 
 export const qualityOperation = define({
@@ -101,6 +122,7 @@ export const PIPELINE_OPERATIONS = [
   triggerIngestOperation,
   triggerLoadOperation,
   triggerForecastOperation,
+  forecastPlanOperation,
   qualityOperation,
   auditTrailOperation,
   ingestFileOperation,

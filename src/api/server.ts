@@ -28,6 +28,7 @@ import { airflowTasksRoutes } from './routes/airflow-tasks.routes.js';
 import multipart from '@fastify/multipart';
 import { schedulerRoutes } from './routes/scheduler.routes.js';
 import { tablesRoutes } from './routes/tables.routes.js';
+import { forecastsRoutes } from './routes/forecasts.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { controlRoutes } from './routes/control.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -148,6 +149,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(connectionsRoutes, { services });
   await app.register(connectionProposalsRoutes, { services });
   await app.register(tablesRoutes, { services });
+  await app.register(forecastsRoutes, { services });
   await app.register(notificationsRoutes, { services });
   await app.register(runsRoutes, { services });
   await app.register(schedulerRoutes, { services });

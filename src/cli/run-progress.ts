@@ -15,23 +15,35 @@ export class RunProgress {
   #frame = 0;
   #lastPlainProgress = 0;
 
-  constructor(stream: NodeJS.WriteStream = process.stderr, enabled = true) {
+  /** A line about the whole run (items forecast of all), shown after the tasks. */
+  readonly #summary: ((run: RunView) => string | undefined) | undefined;
+  #lastSummary = '';
+
+  constructor(stream: NodeJS.WriteStream = process.stderr, enabled = true, summary?: (run: RunView) => string | undefined) {
     this.#stream = stream;
+    this.#summary = summary;
     this.#tty = enabled && Boolean(stream.isTTY);
     if (!enabled) this.update = () => undefined;
   }
 
   update(run: RunView): void {
     if (this.#tty) {
-      const line = `${run.dagId} ${run.state}: ${run.tasks.map((t) => this.#task(t)).join(' · ')}  ${Math.round((Date.now() - this.#started) / 1000)} s`;
+      const summary = this.#summary?.(run);
+      const line = `${run.dagId} ${run.state}: ${summary ? `${summary} · ` : ''}${run.tasks.filter((t) => !(summary && t.state === 'pending')).map((t) => this.#task(t)).join(' · ')}  ${Math.round((Date.now() - this.#started) / 1000)} s`;
       if (line !== this.#last) {
         this.#stream.write(`\r\x1b[2K${line.slice(0, (this.#stream.columns || 120) - 1)}`);
         this.#last = line;
       }
       return;
     }
+    const summary = this.#summary?.(run);
+    if (summary && summary !== this.#lastSummary && Date.now() - this.#lastPlainProgress >= 5000) {
+      this.#lastPlainProgress = Date.now();
+      this.#lastSummary = summary;
+      this.#stream.write(`${run.runId}: ${summary}\n`);
+    }
     const running = run.tasks.find((t) => t.state === 'running' && t.progress);
-    if (running && Date.now() - this.#lastPlainProgress >= 5000) {
+    if (!summary && running && Date.now() - this.#lastPlainProgress >= 5000) {
       this.#lastPlainProgress = Date.now();
       this.#stream.write(`${run.runId} ${running.taskId}: ${describeProgress(running)}\n`);
     }
@@ -66,6 +78,8 @@ export function describeProgress(task: RunView['tasks'][number], now = Date.now(
   const at = p.at ? new Date(p.at).getTime() : now;
   const elapsed = task.startedAt ? Math.max(0.001, (at - new Date(task.startedAt).getTime()) / 1000) : undefined;
   const parts: string[] = [];
+  const items = p as { items?: number; totalItems?: number };
+  if (items.items !== undefined) parts.push(`${num.format(items.items)}${items.totalItems !== undefined ? ` / ${num.format(items.totalItems)}` : ''} items`);
   if (p.rows !== undefined) parts.push(`${num.format(p.rows)} rows`);
   if (p.rows !== undefined && elapsed) parts.push(`${num.format(Math.round(p.rows / elapsed))} rows/s`);
   if (p.bytes !== undefined && p.totalBytes) {

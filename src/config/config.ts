@@ -120,6 +120,9 @@ const envSchema = z.object({
   SLUICE_AUDIT_RETENTION_DAYS: intFrom(0, 36_500).optional(),
   SLUICE_UPLOAD_RETENTION_DAYS: intFrom(0, 36_500).optional(),
 
+  SLUICE_FORECAST_SHARDS: intFrom(1, 64).optional(),
+  SLUICE_FORECAST_THREADS: intFrom(1, 256).optional(),
+
   SLUICE_MAX_UPLOAD_MB: intFrom(1, 1024 * 1024).optional(),
   SLUICE_UPLOAD_DIR: z.string().trim().min(1).optional(),
 
@@ -212,6 +215,18 @@ export interface Config {
     /** The bytes of uploaded files loaded longer ago than this are deleted (the rows and raw records stay); 0 keeps them. */
     uploadDays: number;
   };
+  /** forecast_inventory_dag (src/forecasts). */
+  forecast: {
+    /**
+     * Shard tasks of every forecast run (`forecast_shard_1..N`): a table's
+     * items are split into this many parts that workers (or Airflow's
+     * workers) forecast at the same time. Every process sharing a database
+     * must agree on it; under Airflow, `sluice airflow sync` rewrites the DAG.
+     */
+    shards: number;
+    /** Worker threads one process forecasts on, shared by the shards it runs; default: its available cores. */
+    threads: number | undefined;
+  };
   uploads: {
     /** Where uploaded files are kept until their retention ends; shared storage when several machines run workers. */
     dir: string;
@@ -256,6 +271,7 @@ export const DEFAULTS = {
   smtpFrom: 'Sluice <sluice@localhost>',
   maxUploadMb: 2048,
   airflowScheduleGraceSeconds: 300,
+  forecastShards: 4,
 } as const;
 
 /** Treats empty strings as unset and keeps only the variables Sluice knows. */
@@ -360,6 +376,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       rawDays: e.SLUICE_RAW_RETENTION_DAYS ?? 0,
       auditDays: e.SLUICE_AUDIT_RETENTION_DAYS ?? 0,
       uploadDays: e.SLUICE_UPLOAD_RETENTION_DAYS ?? 0,
+    },
+    forecast: {
+      shards: e.SLUICE_FORECAST_SHARDS ?? DEFAULTS.forecastShards,
+      threads: e.SLUICE_FORECAST_THREADS,
     },
     uploads: {
       dir: path.resolve(cwd, e.SLUICE_UPLOAD_DIR ?? path.join(dataDir, 'uploads')),

@@ -73,6 +73,11 @@ export interface TaskLog {
 /** How far a running task got; shown by progress bars (rows, rows/s, and an ETA when the total is known). */
 export interface TaskProgress {
   rows?: number | undefined;
+  /** Units of work done and in all, when the work counts in units other than rows (the items of a forecast). */
+  items?: number | undefined;
+  totalItems?: number | undefined;
+  /** Units done per part of the work (items per table). */
+  parts?: Record<string, number> | undefined;
   bytes?: number | undefined;
   totalBytes?: number | undefined;
   message?: string | undefined;

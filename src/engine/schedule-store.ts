@@ -29,7 +29,12 @@ export interface ScheduleView {
 export interface ScheduleRow {
   id: string;
   org_id: string;
+  /** The connection whose DAG fires; null for a table's schedule (`table_name`). */
   connection_id: string;
+  /** A table's schedule (its forecast): the table, with the run's `conf` below. */
+  table_name: string | null;
+  /** What the scheduled runs carry in their conf besides `fire_at`. */
+  conf: Record<string, unknown> | null;
   dag_id: string;
   schedule_type: ScheduleType;
   cron_expression: string;
@@ -141,9 +146,47 @@ export class ScheduleStore {
   }
 
   async get(orgId: string, id: string): Promise<ScheduleView> {
-    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE org_id = $1 AND id = $2', [orgId, id]);
+    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE org_id = $1 AND id = $2 AND table_name IS NULL', [orgId, id]);
     if (!rows[0]) throw notFound('Schedule', id);
     return scheduleView(rows[0]);
+  }
+
+  /** A table's schedule of `dagId` (a table's forecast), as its row: it belongs to no connection. */
+  async findTableSchedule(orgId: string, dagId: string, table: string): Promise<ScheduleRow | undefined> {
+    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE org_id = $1 AND dag_id = $2 AND table_name = $3', [orgId, dagId, table]);
+    return rows[0];
+  }
+
+  /**
+   * Creates or changes a table's schedule of `dagId`: runs carry `conf`.
+   * Fired by the builtin scheduler (an overlapping fire time queues behind
+   * the running one). A changed CRON or time zone starts counting from `now`.
+   */
+  async saveTableSchedule(
+    input: { orgId: string; dagId: string; table: string; cronExpression: string; timezone: string; conf: Record<string, unknown>; nextFireAt: Date | null; createdBy: string | null },
+    now: Date,
+  ): Promise<ScheduleRow> {
+    const { rows } = await this.db.query<ScheduleRow>(
+      `INSERT INTO schedules (id, org_id, connection_id, table_name, conf, dag_id, schedule_type, cron_expression, timezone, paused, overlap_policy,
+                              missed_run_policy, missed_run_window_seconds, max_active_runs, orchestrator, last_fire_at, next_fire_at, created_by)
+       VALUES ($1, $2, NULL, $3, $4::jsonb, $5, 'custom', $6, $7, false, 'queue', 'latest', 86400, 1, 'builtin', $8, $9, $10)
+       ON CONFLICT (org_id, dag_id, table_name) WHERE table_name IS NOT NULL DO UPDATE SET
+         conf = EXCLUDED.conf,
+         cron_expression = EXCLUDED.cron_expression,
+         timezone = EXCLUDED.timezone,
+         last_fire_at = CASE WHEN schedules.cron_expression = EXCLUDED.cron_expression AND schedules.timezone = EXCLUDED.timezone THEN schedules.last_fire_at ELSE EXCLUDED.last_fire_at END,
+         next_fire_at = CASE WHEN schedules.cron_expression = EXCLUDED.cron_expression AND schedules.timezone = EXCLUDED.timezone THEN schedules.next_fire_at ELSE EXCLUDED.next_fire_at END,
+         paused = false,
+         updated_at = now()
+       RETURNING *`,
+      [`sch_${randomBytes(8).toString('hex')}`, input.orgId, input.table, JSON.stringify(input.conf), input.dagId, input.cronExpression, input.timezone, now, input.nextFireAt, input.createdBy],
+    );
+    return rows[0]!;
+  }
+
+  async deleteTableSchedule(orgId: string, dagId: string, table: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM schedules WHERE org_id = $1 AND dag_id = $2 AND table_name = $3', [orgId, dagId, table]);
+    return rowCount > 0;
   }
 
   async findByConnection(orgId: string, connectionId: string): Promise<ScheduleView | undefined> {
@@ -152,13 +195,14 @@ export class ScheduleStore {
   }
 
   async list(orgId: string): Promise<ScheduleView[]> {
-    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE org_id = $1 ORDER BY created_at, id', [orgId]);
+    // Connections' schedules: a table's (its forecast's) is shown with the table's settings.
+    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE org_id = $1 AND table_name IS NULL ORDER BY created_at, id', [orgId]);
     return rows.map(scheduleView);
   }
 
   /** Every schedule of every organisation, for writing all DAG files (`sluice airflow sync`); never reached by a tenant. */
   async listAll(): Promise<ScheduleView[]> {
-    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules ORDER BY org_id, created_at, id');
+    const { rows } = await this.db.query<ScheduleRow>('SELECT * FROM schedules WHERE table_name IS NULL ORDER BY org_id, created_at, id');
     return rows.map(scheduleView);
   }
 
@@ -171,13 +215,13 @@ export class ScheduleStore {
       sets.push(`${COLUMNS[key]} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    const { rows } = await (tx ?? this.db).query<ScheduleRow>(`UPDATE schedules SET ${sets.join(', ')} WHERE org_id = $1 AND id = $2 RETURNING *`, params);
+    const { rows } = await (tx ?? this.db).query<ScheduleRow>(`UPDATE schedules SET ${sets.join(', ')} WHERE org_id = $1 AND id = $2 AND table_name IS NULL RETURNING *`, params);
     if (!rows[0]) throw notFound('Schedule', id);
     return scheduleView(rows[0]);
   }
 
   async delete(orgId: string, id: string): Promise<ScheduleView> {
-    const { rows } = await this.db.query<ScheduleRow>('DELETE FROM schedules WHERE org_id = $1 AND id = $2 RETURNING *', [orgId, id]);
+    const { rows } = await this.db.query<ScheduleRow>('DELETE FROM schedules WHERE org_id = $1 AND id = $2 AND table_name IS NULL RETURNING *', [orgId, id]);
     if (!rows[0]) throw notFound('Schedule', id);
     return scheduleView(rows[0]);
   }

@@ -146,7 +146,7 @@ export class Scheduler extends EventEmitter {
                 scheduleId: schedule.id,
                 fireAt,
                 trigger: 'schedule',
-                conf: handover ? { fire_at: fireAt.toISOString(), fallback_from: schedule.orchestrator } : { fire_at: fireAt.toISOString() },
+                conf: { ...(schedule.conf ?? {}), fire_at: fireAt.toISOString(), ...(handover ? { fallback_from: schedule.orchestrator } : {}) },
                 maxActiveRuns: schedule.max_active_runs,
                 note: handover?.note,
               },

@@ -122,6 +122,10 @@ export function exitCodeFor(error: unknown): 1 | 2 {
     case 'database_unavailable':
     case 'database_connection_lost':
     case 'not_implemented':
+    case 'forecast_column_invalid':
+    case 'forecast_not_enabled':
+    case 'forecast_no_data':
+    case 'result_incomplete':
     case 'airflow_unreachable':
     case 'airflow_auth_failed':
     case 'airflow_dag_not_found':

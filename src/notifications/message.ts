@@ -26,6 +26,11 @@ export interface RunNotification {
   }[];
   /** Link to the run, when SLUICE_PUBLIC_URL is known. */
   url?: string | undefined;
+  /**
+   * `forecast.reorder`: the table, how many items are at or below their
+   * reorder point, and the first of them (by stock-out date) with their plan.
+   */
+  reorder?: { table: string; count: number; itemColumns: string[]; items: Record<string, unknown>[] } | undefined;
 }
 
 /** The JSON body of a webhook delivery. */
@@ -36,17 +41,20 @@ export interface WebhookPayload {
   deliveryId: string;
   /** Present and true only for `POST /api/notifications/:id/test`. */
   test?: true;
-  run: Omit<RunNotification, 'event' | 'url'> & { url: string | null };
+  run: Omit<RunNotification, 'event' | 'url' | 'reorder'> & { url: string | null };
+  /** `forecast.reorder` only: the table, the number of items to reorder, and the first of them with their plan. */
+  reorder?: RunNotification['reorder'];
 }
 
 export function webhookPayload(notification: RunNotification, deliveryId: string, sentAt: Date, test: boolean): WebhookPayload {
-  const { event, url, ...run } = notification;
+  const { event, url, reorder, ...run } = notification;
   return {
     event,
     sentAt: sentAt.toISOString(),
     deliveryId,
     ...(test && { test: true as const }),
     run: { ...run, url: url ?? null },
+    ...(reorder && { reorder }),
   };
 }
 
@@ -77,6 +85,17 @@ export function sampleNotification(orgId: string, runId: string, event: Notifica
         ...(failed && { error: 'This is a test notification; no run failed.' }),
       },
     ],
+    ...(event === 'forecast.reorder' && {
+      dagId: 'forecast_inventory_dag',
+      connectionId: null,
+      tasks: [],
+      reorder: {
+        table: 'example',
+        count: 1,
+        itemColumns: ['sku'],
+        items: [{ key: 'EXAMPLE-1', sku: 'EXAMPLE-1', on_hand: 4, reorder_point: 12, order_quantity: 20, stockout_date: new Date(now + 3 * 86_400_000).toISOString().slice(0, 10), status: 'reorder_now' }],
+      },
+    }),
   };
 }
 
@@ -86,7 +105,7 @@ export interface MailContent {
   html: string;
 }
 
-const verb = (event: NotificationEvent): string => (event === 'run.succeeded' ? 'succeeded' : 'failed');
+const verb = (event: NotificationEvent): string => (event === 'run.succeeded' ? 'succeeded' : event === 'run.failed' ? 'failed' : 'found items to reorder');
 
 function duration(startedAt: string | null, endedAt: string | null): string | undefined {
   if (!startedAt || !endedAt) return undefined;
@@ -103,6 +122,7 @@ const escapeHtml = (text: string): string =>
 
 /** A short plain-text and HTML mail: what ran, how it ended, each task, each error, the link. */
 export function mailContent(n: RunNotification, test: boolean): MailContent {
+  if (n.reorder) return reorderMail(n, n.reorder, test);
   const subject = `${test ? '[Sluice test] ' : '[Sluice] '}${n.dagId} ${verb(n.event)}`;
   const took = duration(n.startedAt, n.endedAt);
   const facts: [string, string][] = [
@@ -152,5 +172,27 @@ export function mailContent(n: RunNotification, test: boolean): MailContent {
     '</body></html>',
   ].join('\n');
 
+  return { subject, text, html };
+}
+
+const numberText = (value: unknown): string => (value === null || value === undefined ? '-' : typeof value === 'number' ? String(Math.round(value * 100) / 100) : String(value));
+
+/** `forecast.reorder`: the items to reorder first, as a short list and a table. */
+function reorderMail(n: RunNotification, r: NonNullable<RunNotification['reorder']>, test: boolean): MailContent {
+  const subject = `${test ? '[Sluice test] ' : '[Sluice] '}${r.count} item${r.count === 1 ? '' : 's'} to reorder in ${r.table}`;
+  const intro = `The forecast of ${r.table} (organisation ${n.orgId}) found ${r.count} item${r.count === 1 ? '' : 's'} at or below the reorder point${r.items.length < r.count ? `; the first ${r.items.length} by stock-out date` : ''}:`;
+  const columns = [...r.itemColumns, 'on_hand', 'reorder_point', 'order_quantity', 'stockout_date'];
+  const text = [intro, '', ...r.items.map((item) => `- ${r.itemColumns.map((c) => String(item[c])).join(' / ')}: on hand ${numberText(item.on_hand)}, reorder point ${numberText(item.reorder_point)}, order ${numberText(item.order_quantity)}, runs out ${numberText(item.stockout_date)}`), '', `Run: ${n.runId}`, ...(n.url ? [`Details: ${n.url}`] : []), ''].join('\n');
+  const cell = (value: string) => `<td style="padding:2px 8px">${escapeHtml(value)}</td>`;
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<p>${escapeHtml(intro)}</p>`,
+    `<table><tr>${columns.map((c) => `<th align="left" style="padding:2px 8px">${escapeHtml(c)}</th>`).join('')}</tr>`,
+    ...r.items.map((item) => `<tr>${columns.map((c) => cell(numberText(item[c]))).join('')}</tr>`),
+    '</table>',
+    `<p>Run ${escapeHtml(n.runId)}</p>`,
+    ...(n.url ? [`<p><a href="${escapeHtml(n.url)}">Open the run in Sluice</a></p>`] : []),
+    '</body></html>',
+  ].join('\n');
   return { subject, text, html };
 }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { ConnectionId } from '../connections/index.js';
 
-/** What a notification is about: the end of a run. */
-export const NotificationEvent = z.enum(['run.succeeded', 'run.failed']);
+/** What a notification is about: the end of a run, or a forecast that found items to reorder. */
+export const NotificationEvent = z.enum(['run.succeeded', 'run.failed', 'forecast.reorder']);
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
 export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = NotificationEvent.options;
+
+/** The events a target hears when it names none: all of them, but a connection's target only its runs' (a forecast belongs to no connection). */
+export const defaultEvents = (connectionId: string | null): NotificationEvent[] => (connectionId === null ? [...NOTIFICATION_EVENTS] : ['run.succeeded', 'run.failed']);
 
 export const TargetKind = z.enum(['webhook', 'email']);
 export type TargetKind = z.infer<typeof TargetKind>;

@@ -11,7 +11,7 @@ import { createMailer, type Mailer } from './email.js';
 import { mailContent, sampleNotification, webhookPayload, type RunNotification } from './message.js';
 import {
   DeliveryQuery,
-  NOTIFICATION_EVENTS,
+  defaultEvents,
   TargetInput,
   type CreatedTarget,
   type Delivery,
@@ -146,7 +146,7 @@ export class NotificationsService {
         target.kind,
         target.kind === 'webhook' ? target.url : null,
         target.kind === 'email' ? target.address : null,
-        target.events ?? [...NOTIFICATION_EVENTS],
+        target.events ?? defaultEvents(connectionId),
         secret === undefined ? null : this.options.box.seal(secret, sealContext(orgId, id)),
         target.enabled ?? true,
         `${actor.type}:${actor.id ?? ''}`,
@@ -203,7 +203,7 @@ export class NotificationsService {
   /** Sends a sample notification (marked as a test) to one target, enabled or not, and records it. */
   async sendTest(orgId: string, id: string): Promise<DeliveryOutcome> {
     const row = await this.row(orgId, id);
-    const event = row.events.includes('run.failed') ? 'run.failed' : 'run.succeeded';
+    const event = row.events.includes('run.failed') ? 'run.failed' : row.events[0]!;
     const sample = sampleNotification(orgId, `test-${randomUUID()}`, event, row.connection_id);
     return this.deliver(row, sample, true);
   }

@@ -6,6 +6,7 @@ import { isAppError, UserError } from '../errors/index.js';
 import { landInRaw, loadFromRaw } from '../ingest/index.js';
 import type { PipelineDefinition, TaskContext } from '../engine/index.js';
 import type { PipelineDeps } from './deps.js';
+import { triggerForecast } from './org-load.pipeline.js';
 
 export const ETL_WORKFLOW = 'etl_workflow';
 export const etlWorkflowDagId = (connectionId: string): string => `${ETL_WORKFLOW}_${connectionId}`;
@@ -26,6 +27,9 @@ const connectionOf = (ctx: TaskContext): string => {
  * in two so a failed load is retried without calling the API again):
  *
  *   extract (API → raw store) → load (raw → warehouse) → health_check → send_notification
+ *
+ * A health check that passes on a table whose forecast is on starts
+ * forecast_inventory_dag for it, as the load of an upload does.
  *
  * The run's rows in the raw store are its source (`run`, run id), so a
  * retried extract rewrites them and a retried load replaces what the
@@ -153,7 +157,9 @@ export function etlWorkflowPipeline(deps: PipelineDeps): PipelineDefinition {
           if (failed.length > 0) {
             throw new UserError('health_check_failed', `health check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`, { details: { checks } });
           }
-          return { rowsIn: received, rowsOut: loaded, rowsRejected: rejected, output: { checks, tableRows: summary?.rowCount ?? 0 } };
+          // A table whose forecast is on is forecast again after every load, as uploads are (trigger_forecast of the load DAG).
+          const forecast = received > 0 && (await deps.tableSettings.get(ctx.orgId, table)).inventory ? (await triggerForecast(deps, ctx, table, ctx.dagId)).output : undefined;
+          return { rowsIn: received, rowsOut: loaded, rowsRejected: rejected, output: { checks, tableRows: summary?.rowCount ?? 0, ...(forecast ? { forecast } : {}) } };
         },
       },
       {

@@ -3,14 +3,18 @@ import type { PipelineDeps } from './deps.js';
 import { ETL_WORKFLOW, etlWorkflowPipeline } from './etl-workflow.pipeline.js';
 import { orgIngestPipeline } from './org-ingest.pipeline.js';
 import { orgLoadPipeline } from './org-load.pipeline.js';
+import { forecastInventoryPipeline } from './forecast-inventory.pipeline.js';
 
 export type { PipelineDeps } from './deps.js';
 export { ETL_WORKFLOW, etlWorkflowDagId, MAX_REJECTED_SHARE } from './etl-workflow.pipeline.js';
 export { FORECAST_DAG, ORG_INGEST_DAG, ORG_LOAD_DAG, type OrgConf } from './org-ingest.pipeline.js';
+export { forecastConf, NOTIFY_ITEMS, shardTaskId } from './forecast-inventory.pipeline.js';
 
 /** Every pipeline of Sluice, and how a DAG id finds its pipeline. */
-export function createPipelineRegistry(deps: PipelineDeps, extra: readonly PipelineDefinition[] = []): PipelineRegistry {
-  const pipelines = new Map<string, PipelineDefinition>([etlWorkflowPipeline(deps), orgIngestPipeline(deps), orgLoadPipeline(deps)].map((p) => [p.name, p]));
+export function createPipelineRegistry(deps: PipelineDeps, extra: readonly PipelineDefinition[] = [], options: { forecastShards?: number } = {}): PipelineRegistry {
+  const pipelines = new Map<string, PipelineDefinition>(
+    [etlWorkflowPipeline(deps), orgIngestPipeline(deps), orgLoadPipeline(deps), forecastInventoryPipeline(deps, options.forecastShards ?? 4)].map((p) => [p.name, p]),
+  );
   for (const p of extra) pipelines.set(p.name, p);
   return {
     get: (name) => pipelines.get(name),

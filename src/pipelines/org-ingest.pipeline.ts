@@ -10,7 +10,7 @@ import type { PipelineDeps } from './deps.js';
 
 export const ORG_INGEST_DAG = 'enhanced_org_aware_ingest_dag';
 export const ORG_LOAD_DAG = 'enhanced_mongo_to_postgres_dag';
-export const FORECAST_DAG = 'forecast_inventory_dag';
+export { FORECAST_DAG } from '../forecasts/index.js';
 
 const HOUR = 60 * 60_000;
 

@@ -1,4 +1,4 @@
-import type { PipelineDefinition } from '../engine/index.js';
+import type { PipelineDefinition, TaskContext, TaskResult } from '../engine/index.js';
 import { loadRawFast } from '../ingest/fast/index.js';
 import { loadFromRaw } from '../ingest/index.js';
 import { measureTable } from '../quality/index.js';
@@ -107,19 +107,35 @@ export function orgLoadPipeline(deps: PipelineDeps): PipelineDefinition {
         timeoutMs: 5 * 60_000,
         async run(ctx) {
           const conf = orgConf(ctx, false);
-          const settings = await deps.tableSettings.get(ctx.orgId, conf.table);
-          if (!settings.inventory) {
-            ctx.log.info(`${conf.table} is not marked as inventory data: no forecast`);
-            return { output: { triggered: false, reason: 'not inventory data' } };
-          }
-          const runId = await deps.triggerDag({ orgId: ctx.orgId, dagId: FORECAST_DAG, trigger: 'upstream', conf: { client_id: ctx.orgId, table: conf.table, triggered_by: ORG_LOAD_DAG, upstream_run_id: ctx.runId } });
-          if (!runId) {
-            ctx.log.warn(`${FORECAST_DAG} is not available in this version of Sluice: no forecast was started`);
-            return { output: { triggered: false, reason: `${FORECAST_DAG} not available` } };
-          }
-          return { output: { triggered: true, dag_id: FORECAST_DAG, dag_run_id: runId } };
+          return triggerForecast(deps, ctx, conf.table, ORG_LOAD_DAG);
         },
       },
     ],
   };
+}
+
+/**
+ * Starts forecast_inventory_dag for `table` after a load, when its forecast
+ * is on: one run per load run (its id derives from the load's, so a retried
+ * trigger finds the run it started instead of starting another).
+ */
+export async function triggerForecast(deps: PipelineDeps, ctx: TaskContext, table: string, triggeredBy: string): Promise<TaskResult> {
+  const settings = await deps.tableSettings.get(ctx.orgId, table);
+  if (!settings.inventory) {
+    ctx.log.info(`${table} is not marked as inventory data: no forecast`);
+    return { output: { triggered: false, reason: 'not inventory data' } };
+  }
+  const runId = await deps.triggerDag({
+    orgId: ctx.orgId,
+    dagId: FORECAST_DAG,
+    trigger: 'upstream',
+    runId: `${ctx.runId}__${FORECAST_DAG}`,
+    conf: { client_id: ctx.orgId, table, triggered_by: triggeredBy, upstream_run_id: ctx.runId },
+  });
+  if (!runId) {
+    ctx.log.warn(`${FORECAST_DAG} is not available: no forecast was started`);
+    return { output: { triggered: false, reason: `${FORECAST_DAG} not available` } };
+  }
+  ctx.log.info(`triggered ${FORECAST_DAG} run ${runId} for ${table}`);
+  return { output: { triggered: true, dag_id: FORECAST_DAG, dag_run_id: runId } };
 }

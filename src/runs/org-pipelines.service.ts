@@ -3,9 +3,10 @@ import type { Engine, RunView } from '../engine/index.js';
 import { notFound, UserError } from '../errors/index.js';
 import type { ConnectionsService } from '../connections/index.js';
 import type { FilesService } from '../files/index.js';
+import { runCovers, type ForecastsService } from '../forecasts/index.js';
 import type { Orchestrator } from '../orchestrators/index.js';
 import { FORECAST_DAG, ORG_INGEST_DAG, ORG_LOAD_DAG } from '../pipelines/index.js';
-import type { Warehouse } from '../stores/warehouse/index.js';
+import { isDerivedTableName, type Warehouse } from '../stores/warehouse/index.js';
 import { triggerOf } from './runs.service.js';
 
 const actorName = (actor: Actor) => `${actor.type}:${actor.id ?? ''}`;
@@ -65,6 +66,7 @@ export class OrgPipelinesService {
     private readonly files: FilesService,
     private readonly warehouse: Warehouse,
     private readonly connections: ConnectionsService,
+    private readonly forecasts: ForecastsService,
   ) {}
 
   /** `enhanced_org_aware_ingest_dag` for an uploaded file; 404 for a file of another org or none. */
@@ -97,8 +99,21 @@ export class OrgPipelinesService {
     });
   }
 
-  async triggerForecast(): Promise<never> {
-    throw new UserError('not_implemented', `${FORECAST_DAG} is not available in this version of Sluice; the inventory forecast comes in a later version`);
+  /**
+   * `forecast_inventory_dag` for `table`, or for every table of the
+   * organisation whose forecast is on: one run. `forecast_not_enabled` when
+   * the table's forecast is off (or no table has one on), `not_found` for a
+   * table the organisation does not have.
+   */
+  async triggerForecast(orgId: string, input: { table?: string | undefined; triggered_by?: string | undefined }, actor: Actor): Promise<RunView> {
+    await this.forecasts.tablesToForecast(orgId, input.table);
+    return this.orchestrator.trigger({
+      orgId,
+      dagId: FORECAST_DAG,
+      trigger: triggerOf(actor),
+      conf: { client_id: orgId, ...(input.table === undefined ? {} : { table: input.table }), triggered_by: input.triggered_by ?? 'api' },
+      createdBy: actorName(actor),
+    });
   }
 
   async dagStatus(orgId: string, dagId: string, limit = 25): Promise<{ dag_id: string; dag_runs: DagRun[] }> {
@@ -115,24 +130,30 @@ export class OrgPipelinesService {
 
   /** `GET /api/airflow/pipeline-status/`: per table of the organisation, its last ingest, load and forecast, counts and freshness. */
   async pipelineStatus(orgId: string, now = new Date()): Promise<{ org_id: string; orchestrator: string; tables: TableStatus[]; totals: { tables: number; rows: number; rejected: number; failures: number; active_runs: number } }> {
-    const [tables, byTable, byConnection, connections, files, active] = await Promise.all([
+    const [tables, byTable, byConnection, connections, files, active, forecastRuns] = await Promise.all([
       this.warehouse.listTables(orgId),
       this.engine.runs.latestByTable(orgId, [ORG_INGEST_DAG, ORG_LOAD_DAG, FORECAST_DAG]),
       this.engine.runs.latestByConnection(orgId),
       this.connections.list(orgId),
       this.files.list(orgId, { limit: 10_000 }),
       this.engine.runs.list(orgId, { state: 'running', limit: 500 }),
+      // Forecast runs of every table (no `table` in their conf) count for each table they forecast.
+      this.engine.runs.list(orgId, { dagId: FORECAST_DAG, limit: 50 }),
     ]);
     // A connection's run reads its source and loads its table in one run: it is the table's ingest and load alike.
     const tableOf = new Map(connections.map((c) => [c.id, c.destination?.table]));
     const latest = [
       ...byTable,
+      ...forecastRuns
+        .filter((run) => typeof run.conf.table !== 'string')
+        .flatMap((run) => tables.filter((t) => runCovers(run, t.name)).map((t) => ({ table: t.name, dagId: FORECAST_DAG, latest: run, failures: 0, connectionId: undefined as string | undefined }))),
       ...byConnection.flatMap((c) => {
         const table = tableOf.get(c.connectionId);
         return table ? [ORG_INGEST_DAG, ORG_LOAD_DAG].map((as) => ({ table, dagId: as, latest: c.latest, failures: as === ORG_LOAD_DAG ? c.failures : 0, connectionId: c.connectionId })) : [];
       }),
     ];
-    const names = new Set([...tables.map((t) => t.name), ...latest.map((l) => l.table), ...files.map((f) => f.table)]);
+    // Derived tables (`<table>__plan`, `<table>__forecast`) are the forecast's results, shown with their table.
+    const names = new Set([...tables.filter((t) => !isDerivedTableName(t.name)).map((t) => t.name), ...latest.map((l) => l.table), ...files.map((f) => f.table)]);
     const newest = (a: RunView, b: RunView) => (a.queuedAt > b.queuedAt || (a.queuedAt === b.queuedAt && a.runId > b.runId) ? a : b);
     const result: TableStatus[] = [...names].sort().map((name) => {
       const summary = tables.find((t) => t.name === name);

@@ -101,12 +101,20 @@ export const airflowRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
       config: { auth: 'editor', audit: 'pipeline.trigger_forecast', bodyErrorCode: 'invalid_config' },
       schema: {
         tags: ['pipelines'],
-        summary: 'Trigger forecast_inventory_dag (501 until the forecast exists)',
-        body: z.object({ client_id: Id.optional() }),
-        response: { 200: Triggered, ...authErrors, 501: ErrorResponse },
+        summary: 'Trigger forecast_inventory_dag: forecast one table, or every table of the organisation whose forecast is on',
+        description:
+          'One run forecasts `table`, or (without it) every loaded table whose forecast is on, and publishes `<table>__forecast` and `<table>__plan`. ' +
+          '`client_id` (the second seed\'s name) or `org_id`, when sent, must be your organisation. 409 `forecast_not_enabled` when the forecast is off; 404 for a table the organisation does not have.',
+        body: z.object({ client_id: Id.optional(), org_id: Id.optional(), table: z.string().min(1).max(63).optional(), triggered_by: z.string().max(100).optional() }),
+        response: { 200: Triggered, ...authErrors, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
       },
     },
-    async () => orgPipelines.triggerForecast(),
+    async (request) => {
+      const p = request.principal!;
+      const run = await orgPipelines.triggerForecast(p.orgId, { table: request.body.table, triggered_by: request.body.triggered_by }, p.actor);
+      request.audit.target = `run:${run.runId}`;
+      return triggered(run);
+    },
   );
 
   app.get(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   auditTrailOperation,
+  forecastPlanOperation,
   ingestFileOperation,
   pipelineStatusOperation,
   qualityOperation,
@@ -13,6 +14,7 @@ import type { DagRun, TableStatus } from '../../runs/index.js';
 import { contextOf } from '../context.js';
 import type { Output } from '../output.js';
 import { describeRun, RunProgress } from '../run-progress.js';
+import { forecastProgress, PLAN_STATUSES } from '../../forecasts/index.js';
 import { followRun, openRunner, type Runner } from '../runner.js';
 import { failUnlessSucceeded } from './run.command.js';
 
@@ -51,6 +53,13 @@ export function describeStatus(result: { orgs: ({ org_id: string; name: string; 
     })
     .join('\n\n');
 }
+
+/** A forecast run's line: items forecast so far of all there are. */
+const forecastRunProgress = (run: RunView): string | undefined => {
+  const p = forecastProgress(run);
+  if (p.itemsTotal === null) return undefined;
+  return `${p.itemsDone.toLocaleString('en')} / ${p.itemsTotal.toLocaleString('en')} items (${p.itemsTotal ? Math.floor((p.itemsDone / p.itemsTotal) * 100) : 100}%)`;
+};
 
 /** Follows an ingest run, then the load run it triggered. */
 async function followChain(runner: Runner, ingest: RunView, out: Output): Promise<RunView[]> {
@@ -150,10 +159,42 @@ export function registerPipeline(program: Command): void {
 
   pipeline
     .command('trigger-forecast')
-    .description('Trigger forecast_inventory_dag for an organisation (not available in this version)')
-    .requiredOption('--client-id <id>', 'organisation')
-    .action(async (options: { clientId: string }, command: Command) => {
-      await withRunner(command, (runner) => runner.exec(triggerForecastOperation, { clientId: options.clientId }));
+    .description('Trigger forecast_inventory_dag: forecast a table, or every table of the organisation whose forecast is on')
+    .requiredOption('--client-id <id>', 'organisation (the second seed\'s name for it)')
+    .option('--table <table>', 'one table (default: every table whose forecast is on)')
+    .option('--wait', 'wait for the run, showing items forecast so far')
+    .action(async (options: { clientId: string; table?: string; wait?: boolean }, command: Command) => {
+      await withRunner(command, async (runner, out) => {
+        let run = await runner.exec(triggerForecastOperation, { clientId: options.clientId, table: options.table });
+        if (!options.wait && runner.where !== 'here') return out.result(`${run.dagId} run ${run.runId}: ${run.state}`, { dag_id: run.dagId, dag_run_id: run.runId, state: run.state, conf: run.conf });
+        run = await followRun(runner, run, new RunProgress(process.stderr, !out.json, forecastRunProgress), out);
+        const progress = forecastProgress(run);
+        const published = run.tasks.find((t) => t.taskId === 'publish')?.output as { tables?: { table: string; items: number; counts: Record<string, number> }[] } | undefined;
+        const lines = [describeRun(run), ...(published?.tables ?? []).map((t) => `  ${t.table}: ${t.items} items; ${Object.entries(t.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}`)];
+        out.result(lines.join('\n'), { ...run, items_done: progress.itemsDone, items_total: progress.itemsTotal });
+        failUnlessSucceeded(run);
+      });
+    });
+
+  pipeline
+    .command('forecast')
+    .description("A table's reorder plan from its last forecast: items to reorder first")
+    .requiredOption('--org-id <id>', 'organisation')
+    .requiredOption('--table <table>', 'the table whose forecast to show')
+    .option('--status <status>', `only items of this status (${PLAN_STATUSES.join(', ')})`)
+    .option('--search <text>', 'only items whose item columns contain this text')
+    .option('--limit <n>', 'how many items', (v) => Number(v), 50)
+    .action(async (options: { orgId: string; table: string; status?: string; search?: string; limit: number }, command: Command) => {
+      await withRunner(command, async (runner, out) => {
+        const plan = await runner.exec(forecastPlanOperation, { orgId: options.orgId, table: options.table, status: options.status, q: options.search, limit: options.limit });
+        const num = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(Math.round(v * 10) / 10) : String(v));
+        const rows = plan.items.map((i) => [...plan.itemColumns.map((c) => String(i[c])), String(i.status), num(i.on_hand), num(i.reorder_point), num(i.order_quantity), num(i.stockout_date), num(i.days_of_cover), String(i.model)]);
+        const head = `${plan.table}: ${plan.total} item(s)${options.status ? ` ${options.status}` : ''}; forecast by run ${plan.runId} at ${plan.publishedAt}`;
+        out.result(
+          rows.length ? `${head}\n${table([...plan.itemColumns, 'status', 'on hand', 'reorder point', 'order qty', 'stock-out', 'days of cover', 'model'], rows)}` : `${head}\nno items`,
+          plan,
+        );
+      });
     });
 
   pipeline

@@ -47,7 +47,7 @@ const scheduleSpec = (pipeline: PipelineDefinition, schedule: ScheduleView) =>
   });
 
 /** DAGs that exist whatever the schedules: the org-aware pipelines of the second seed. */
-export const STATIC_DAGS = ['enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag'] as const;
+export const STATIC_DAGS = ['enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag', 'forecast_inventory_dag'] as const;
 
 /** Airflow's task states in Sluice's words; null for states that are not settled yet. */
 const TASK_STATES: Record<string, TaskState | null> = {

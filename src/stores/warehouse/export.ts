@@ -2,6 +2,7 @@ import Papa from 'papaparse';
 import { isoDate, isoTimestamp } from './column-types.js';
 import { qualify, quoteIdent, rejectedTableName } from './identifiers.js';
 import type { WarehouseContext } from './load.js';
+import { isDerivedTableName } from './derived.js';
 import { openTable } from './read.js';
 import type { ExportPart, TableExport } from './warehouse.schema.js';
 
@@ -21,6 +22,10 @@ const TIE_BREAK = ['_sluice_loaded_at', '_sluice_source_id', '_sluice_row_number
  */
 export async function exportTable(ctx: WarehouseContext, orgId: string, table: string, part: ExportPart): Promise<TableExport> {
   const { location, physical } = await openTable(ctx, orgId, table);
+  if (part === 'rejected' && isDerivedTableName(table)) {
+    // Computed, not loaded: a derived table has no rejected rows.
+    return { columns: ['row_number', 'field', 'reason', 'run_id', 'source_id', 'rejected_at', 'raw'], text: [false, true, true, false, false, false, true], rows: (async function* () {})() };
+  }
   if (part === 'rejected') {
     const from = qualify(location.schema, rejectedTableName(table));
     return {

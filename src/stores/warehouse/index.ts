@@ -3,7 +3,8 @@
  * and evolved from a schema, loaded with COPY, read by the Data API.
  * See README.md.
  */
-export { createWarehouse, loadEncoded, type Warehouse, type WarehouseOptions } from './warehouse.js';
+export { createWarehouse, loadEncoded, type DerivedTables, type Warehouse, type WarehouseOptions } from './warehouse.js';
+export { DERIVED_SUFFIXES, isDerivedTableName, type DerivedColumn, type PublishRequest, type StagedTable, type StageRequest } from './derived.js';
 export { CopyBytes } from './copy-bytes.js';
 export { encodeValue } from './copy-text.js';
 export {

@@ -3,6 +3,7 @@ import { notFound, validationFailed } from '../../errors/index.js';
 import type { ColumnType } from '../../mapping/index.js';
 import { readTable, type PhysicalTable } from './catalog.js';
 import { readNumber, selectExpression } from './column-types.js';
+import { isDerivedTableName } from './derived.js';
 import { checkOrgId, isTableName, qualify, quoteIdent, rejectedTableName } from './identifiers.js';
 import type { WarehouseContext } from './load.js';
 import { listMetadata, readMetadata } from './metadata.js';
@@ -29,7 +30,7 @@ export async function listTables(ctx: WarehouseContext, orgId: string): Promise<
 
 export async function openTable(ctx: WarehouseContext, orgId: string, table: string): Promise<{ location: WarehouseLocation; physical: PhysicalTable }> {
   checkOrgId(orgId);
-  if (!isTableName(table) || (await readMetadata(ctx.metadata, orgId, table)) === null) throw notFound('Table', String(table));
+  if (!(isTableName(table) || isDerivedTableName(table)) || (await readMetadata(ctx.metadata, orgId, table)) === null) throw notFound('Table', String(table));
   const location = await ctx.locations.get(orgId);
   const physical = await readTable(location.db, location.schema, table);
   if (physical === null) throw notFound('Table', table);
@@ -70,6 +71,8 @@ export async function readRows(ctx: WarehouseContext, orgId: string, table: stri
   }
   // Qualified with the table's alias: the bare name would sort by the output column, which may be text.
   for (const name of TIE_BREAK) if (names.has(name)) order.push(`t.${quoteIdent(name)}`);
+  // A derived table (replaced whole, never updated in place) has none of those: its rows' places break ties.
+  if (!TIE_BREAK.some((name) => names.has(name))) order.push('t.ctid');
 
   const from = qualify(location.schema, table);
   const numeric = columns.filter((c) => c.type === 'integer' || c.type === 'number').map((c) => c.name);
@@ -100,6 +103,8 @@ interface RejectedRow {
 export async function readRejected(ctx: WarehouseContext, orgId: string, table: string, input: PageOptions | undefined): Promise<RejectedPage> {
   const options = parse(PageOptions, input);
   const { location } = await openTable(ctx, orgId, table);
+  // A derived table (`<table>__plan`) is computed, not loaded: it never rejects a row.
+  if (isDerivedTableName(table)) return { rows: [], total: 0 };
   const from = qualify(location.schema, rejectedTableName(table));
   return location.db.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');

@@ -7,6 +7,18 @@ import { checkOrgId } from './identifiers.js';
 import { ensureTable, loadTable, type WarehouseContext } from './load.js';
 import { Locations } from './locations.js';
 import { exportTable } from './export.js';
+import {
+  clearPart,
+  dropDerived,
+  dropStaged,
+  listStaged,
+  publishStaged,
+  stage,
+  writeStaged,
+  type PublishRequest,
+  type StagedTable,
+  type StageRequest,
+} from './derived.js';
 import { listTables, readRejected, readRows } from './read.js';
 import type {
   CopyTarget,
@@ -50,8 +62,31 @@ export interface Warehouse {
   rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage>;
   /** The whole table (or its rejected rows) as text cells, streamed; `not_found` as `rows`. */
   export(orgId: string, table: string, part: ExportPart): Promise<TableExport>;
+  /** Tables Sluice computes and replaces whole (`<table>__forecast`, `<table>__plan`): see derived.ts. */
+  readonly derived: DerivedTables;
   /** Closes the organisations' connection pools (not the metadata database). */
   close(): Promise<void>;
+}
+
+/**
+ * Derived tables, written in parts by several tasks at once and published
+ * together in one transaction (derived.ts): readers see the previous result
+ * or the new one, never a mix.
+ */
+export interface DerivedTables {
+  /** A fresh staging table for `request.table`, named after `request.owner` (the same for every try of a run). */
+  stage(orgId: string, request: StageRequest): Promise<StagedTable>;
+  /** Deletes a part's rows of its other attempts: a retried part starts over. */
+  clearPart(orgId: string, staged: StagedTable, tag: { part: number; attempt: number }): Promise<void>;
+  /** Rows of one part (arrays in column order) under its attempt, in one COPY. Returns the rows written. */
+  write(orgId: string, staged: StagedTable, tag: { part: number; attempt: number }, rows: readonly (readonly unknown[])[]): Promise<number>;
+  /** Replaces each derived table by its staged rows of the given part attempts, all in one transaction. */
+  publish(orgId: string, requests: readonly PublishRequest[]): Promise<{ table: string; rows: number }[]>;
+  /** Staging tables left behind (by failed runs), with their owner. */
+  listStaged(orgId: string): Promise<{ staging: string; owner: string | null; table: string | null }[]>;
+  dropStaged(orgId: string, stagings: readonly string[]): Promise<void>;
+  /** Drops derived tables and their entries in the table list. */
+  drop(orgId: string, tables: readonly string[]): Promise<void>;
 }
 
 export interface WarehouseOptions {
@@ -73,6 +108,7 @@ export interface WarehouseOptions {
 
 class PostgresWarehouse implements Warehouse {
   readonly #ctx: WarehouseContext;
+  readonly derived: DerivedTables;
 
   constructor(options: WarehouseOptions) {
     this.#ctx = {
@@ -80,6 +116,16 @@ class PostgresWarehouse implements Warehouse {
       locations: new Locations(options.db, options.database, options.prefix, options.poolMax ?? 4),
       mutex: new KeyedMutex(),
       spoolDir: options.spoolDir ?? os.tmpdir(),
+    };
+    const ctx = this.#ctx;
+    this.derived = {
+      stage: (orgId, request) => stage(ctx, orgId, request),
+      clearPart: (orgId, staged, tag) => clearPart(ctx, orgId, staged, tag),
+      write: (orgId, staged, tag, rows) => writeStaged(ctx, orgId, staged, tag, rows),
+      publish: (orgId, requests) => publishStaged(ctx, orgId, requests),
+      listStaged: (orgId) => listStaged(ctx, orgId),
+      dropStaged: (orgId, stagings) => dropStaged(ctx, orgId, stagings),
+      drop: (orgId, tables) => dropDerived(ctx, orgId, tables),
     };
   }
 
