@@ -196,8 +196,9 @@ describeEachDatabase('file upload and the org-aware pipelines', (fixture) => {
     expect(upsertNoKey.statusCode).toBe(422);
     expect(upsertNoKey.json<{ error: { message: string } }>().error.message).toContain('primary_key');
     const forecast = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/forecast-inventory/', headers: admin(), payload: { client_id: 'default' } });
-    expect(forecast.statusCode).toBe(501);
-    expect(forecast.json<{ error: { code: string } }>().error.code).toBe('not_implemented');
+    // No table of the organisation has its forecast on.
+    expect(forecast.statusCode).toBe(409);
+    expect(forecast.json<{ error: { code: string } }>().error.code).toBe('forecast_not_enabled');
     const unknownFile = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/enhanced-ingest/', headers: admin(), payload: { table: 'stock', file_id: 'file_nope' } });
     expect(unknownFile.statusCode).toBe(404);
     const unknownTable = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/mongo-to-postgres/', headers: admin(), payload: { table: 'never_seen' } });

@@ -133,8 +133,6 @@ describeEachDatabase('hostile input on every route', (fx) => {
 
   /** Problems with one answer: a 5xx, or an error not in the contract's shape with a registered code. */
   const problemsOf = (label: string, status: number, body: string): string[] => {
-    // The one 5xx by design: the inventory forecast trigger answers 501 whatever it is sent, until the forecast exists.
-    if (status === 501 && label.includes('/api/airflow/trigger/forecast-inventory/') && JSON.parse(body).error?.code === 'not_implemented') return [];
     if (status >= 500) return [`${label}: ${status} ${body.slice(0, 300)}`];
     if (status < 400) return [];
     let parsed: { error?: { code?: unknown; message?: unknown } };

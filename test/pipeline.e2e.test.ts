@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSluice, startSluice, type RunningSluice } from './helpers/cli.js';
+import { inventoryCsv } from './helpers/inventory.js';
 
 /**
  * `sluice pipeline ...`, the pipeline manager's commands, beside a running
@@ -61,10 +62,32 @@ describe('sluice pipeline', () => {
     expect(audit.stdout).toMatch(/pipeline\.trigger_load/);
   });
 
-  it('fails clearly: the forecast is not available, unknown tables and bad usage', async () => {
-    const forecast = await sluice('pipeline', 'trigger-forecast', '--client-id', 'acme');
-    expect(forecast.code).toBe(1);
-    expect(forecast.stderr).toMatch(/forecast_inventory_dag is not available/);
+  it('forecasts an inventory file: ingest-file --inventory, trigger-forecast --wait with progress, and the plan', async () => {
+    const none = await sluice('pipeline', 'trigger-forecast', '--client-id', 'acme');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no table of the organisation has its forecast on/);
+    const sales = path.join(cwd, 'sales.csv');
+    writeFileSync(sales, inventoryCsv([{ sku: 'OUT-SOON', demand: (t) => 8 + (t % 7), onHand: 12 }, { sku: 'PLENTY', demand: (t) => 8 + (t % 7), onHand: 400 }], 90));
+    const ingest = await sluice('pipeline', 'ingest-file', '--org-id', 'acme', '--table', 'sales', '--inventory', sales);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const run = await sluice('pipeline', 'trigger-forecast', '--client-id', 'acme', '--table', 'sales', '--wait');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/of forecast_inventory_dag: success/);
+    expect(run.stdout).toMatch(/sales: 2 items; 1 reorder_now/);
+    // Not a terminal: progress as plain lines, items forecast of all.
+    expect(run.stderr).toMatch(/2 \/ 2 items|publish: success/);
+    const plan = await sluice('pipeline', 'forecast', '--org-id', 'acme', '--table', 'sales', '--status', 'reorder_now');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/sales: 1 item\(s\) reorder_now/);
+    expect(plan.stdout).toMatch(/OUT-SOON\s+reorder_now\s+12/);
+    const json = JSON.parse((await sluice('pipeline', 'forecast', '--org-id', 'acme', '--table', 'sales', '--json')).stdout) as { total: number; items: { sku: string; status: string }[] };
+    expect(json.total).toBe(2);
+    expect(json.items.map((i) => [i.sku, i.status])).toEqual([['OUT-SOON', 'reorder_now'], ['PLENTY', expect.stringMatching(/ok|overstock/)]]);
+  }, 180_000);
+
+  it('fails clearly: unknown tables and bad usage', async () => {
+    const badStatus = await sluice('pipeline', 'forecast', '--org-id', 'acme', '--table', 'sales', '--status', 'soon');
+    expect(badStatus.code).toBe(2);
     const unknown = await sluice('pipeline', 'trigger-postgres-load', '--org-id', 'acme', '--table', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/Table "nope" was not found/);

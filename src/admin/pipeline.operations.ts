@@ -103,7 +103,7 @@ export const auditTrailOperation = define({
 /** `sluice pipeline ingest-file`: a local file uploaded as if through the API, then ingested. */
 export const ingestFileOperation = define({
   name: 'pipeline.ingest_file',
-  input: z.object({ orgId: OrgId, table: Table, path: z.string().min(1), sheet: z.string().trim().min(1).max(200).optional() }),
+  input: z.object({ orgId: OrgId, table: Table, path: z.string().min(1), sheet: z.string().trim().min(1).max(200).optional(), inventory: z.boolean().optional() }),
   auditAction: 'file.upload',
   async run(services, input, actor) {
     const full = path.resolve(input.path);
@@ -111,6 +111,8 @@ export const ingestFileOperation = define({
     if (!info?.isFile()) throw new UserError('not_found', `no file at ${full}`);
     await services.orgs.get(input.orgId);
     const { file, duplicate } = await services.files.store(input.orgId, null, { table: input.table, filename: path.basename(full), sheet: input.sheet, stream: createReadStream(full) });
+    // As the upload field inventory=true: the table's forecast on, its columns detected at the load.
+    if (input.inventory !== undefined) await services.tableSettings.set(input.orgId, input.table, { inventory: input.inventory });
     const run = await services.orgPipelines.triggerIngest(input.orgId, { table: input.table, file_id: file.fileId, triggered_by: 'cli' }, actor);
     return { file, duplicate, run };
   },

@@ -113,10 +113,11 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--org-id <id>', 'organisation')
     .requiredOption('--table <table>', 'the table the rows go to')
     .option('--sheet <sheet>', 'for an .xlsx workbook: the sheet to read, by name or position from 1 (the first by default)')
+    .option('--inventory', "sales-and-stock history: forecast the table after the load (the upload field inventory=true)")
     .argument('<path>', 'a CSV, TSV, JSON, NDJSON or Excel (.xlsx) file')
-    .action(async (filePath: string, options: { orgId: string; table: string; sheet?: string }, command: Command) => {
+    .action(async (filePath: string, options: { orgId: string; table: string; sheet?: string; inventory?: boolean }, command: Command) => {
       await withRunner(command, async (runner, out) => {
-        const { file, duplicate, run } = await runner.exec(ingestFileOperation, { orgId: options.orgId, table: options.table, path: filePath, sheet: options.sheet });
+        const { file, duplicate, run } = await runner.exec(ingestFileOperation, { orgId: options.orgId, table: options.table, path: filePath, sheet: options.sheet, ...(options.inventory ? { inventory: true } : {}) });
         out.info(`${duplicate ? 'already uploaded as' : 'uploaded as'} ${file.fileId} (${file.size} bytes); ingest run ${run.runId}`);
         const runs = await followChain(runner, run, out);
         out.result(runs.map(describeRun).join('\n'), { file_id: file.fileId, duplicate, runs });
