@@ -28,11 +28,16 @@ export interface BatchOptions extends ItemSettings {
   pool?: ForecastPool;
 }
 
-/** The worker module next to this one: worker.ts when running from source (tsx, vitest), worker.js when built. */
+/**
+ * The worker module next to this one: worker.ts when running from source
+ * (tsx, vitest), worker.js when built. From source the threads load tsx by
+ * its resolved address: a bare `tsx` would be looked up from the process's
+ * working directory, which need not be this checkout (`sluice` run elsewhere).
+ */
 function workerFile(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const filename = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
-  return { filename, execArgv: fromSource ? ['--import', 'tsx'] : [] };
+  return { filename, execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [] };
 }
 
 /** A pool of `threads` worker threads (default: the available parallelism); idle threads exit after `idleTimeoutMs`. */
@@ -41,6 +46,9 @@ export function createForecastPool(options: { threads?: number; idleTimeoutMs?: 
   const { filename, execArgv } = workerFile();
   const idle = options.idleTimeoutMs;
   const pool = new Piscina({ filename, execArgv, minThreads: idle === undefined ? threads : 0, maxThreads: threads, ...(idle === undefined ? {} : { idleTimeout: idle }) });
+  // A thread that fails outside a task (it cannot start) fails the tasks it held; unheard, the pool's
+  // 'error' event would end the whole process.
+  pool.on('error', () => undefined);
   return {
     threads,
     run: (input, settings) => pool.run({ input, settings }) as Promise<ItemResult>,
