@@ -73,7 +73,7 @@ describe('sluice pipeline', () => {
     const run = await sluice('pipeline', 'trigger-forecast', '--client-id', 'acme', '--table', 'sales', '--wait');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/of forecast_inventory_dag: success/);
-    expect(run.stdout).toMatch(/sales: 2 items; 1 reorder_now/);
+    expect(run.stdout, run.stdout).toMatch(/sales: 2 items; 1 reorder_now/);
     // Not a terminal: progress as plain lines, items forecast of all.
     expect(run.stderr).toMatch(/2 \/ 2 items|publish: success/);
     const plan = await sluice('pipeline', 'forecast', '--org-id', 'acme', '--table', 'sales', '--status', 'reorder_now');

@@ -171,7 +171,7 @@ export function registerPipeline(program: Command): void {
         run = await followRun(runner, run, new RunProgress(process.stderr, !out.json, forecastRunProgress), out);
         const progress = forecastProgress(run);
         const published = run.tasks.find((t) => t.taskId === 'publish')?.output as { tables?: { table: string; items: number; counts: Record<string, number> }[] } | undefined;
-        const lines = [describeRun(run), ...(published?.tables ?? []).map((t) => `  ${t.table}: ${t.items} items; ${Object.entries(t.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}`)];
+        const lines = [describeRun(run), ...(published?.tables ?? []).map((t) => `  ${t.table}: ${t.items} items; ${PLAN_STATUSES.filter((k) => (t.counts[k] ?? 0) > 0).map((k) => `${t.counts[k]} ${k}`).join(', ')}`)];
         out.result(lines.join('\n'), { ...run, items_done: progress.itemsDone, items_total: progress.itemsTotal });
         failUnlessSucceeded(run);
       });
