@@ -185,6 +185,105 @@ describeEachDatabase('forecast_inventory_dag', (fixture) => {
     expect(missing.statusCode).toBe(404);
   }, 120_000);
 
+  it('takes messy history as it comes: returns, duplicate rows, one-row and all-zero items, several date formats; loses no row', async () => {
+    // 60 days from 1 March 2025, each date written in one of three formats (ISO, day-first numeric, day and month name).
+    const DAYS2 = 60;
+    const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun'];
+    const written = (t: number) => {
+      const iso = isoDay('2025-03-01', t);
+      const [y, m, d] = iso.split('-');
+      return [iso, `${d}/${m}/${y}`, `${Number(d)} ${MONTHS[Number(m) - 1]} ${y}`][t % 3]!;
+    };
+    const lines = ['date,sku,units_sold,on_hand'];
+    for (let t = 0; t < DAYS2; t++) {
+      const last = t === DAYS2 - 1;
+      lines.push(`${written(t)},RET,10,${last ? 100 : ''}`);
+      // A return every ten days: 4 units back, netted against the day's 10.
+      if (t % 10 === 5) lines.push(`${written(t)},RET,-4,`);
+      // Every sale written twice (5 + 5): the day's demand is their sum.
+      lines.push(`${written(t)},DUP,5,`, `${written(t)},DUP,5,${last ? 100 : ''}`);
+      lines.push(`${written(t)},ZERO,0,${last ? 10 : ''}`);
+    }
+    lines.push(`${written(DAYS2 - 1)},ONE,3,5`);
+    lines.push('someday,RET,7,');
+    const res = await upload({ table: 'messy', inventory: 'true' }, `${lines.join('\n')}\n`, 'messy.csv');
+    expect(res.statusCode, res.body).toBe(201);
+    const run = await forecastOfUpload(res.json<{ dag_run_id: string }>().dag_run_id);
+    expect(run.state, JSON.stringify(run.tasks.map((x) => [x.taskId, x.state, x.error]))).toBe('success');
+
+    // Every row stays in the table, the unreadable date too.
+    expect((await get<{ total: number }>('/api/tables/messy/rows?limit=1')).body.total).toBe(lines.length - 1);
+    const plan = (await get<{ items: { sku: string; status: string }[] }>('/api/forecasts/messy/items')).body.items;
+    const status = Object.fromEntries(plan.map((i) => [i.sku, i.status]));
+    expect(status.ONE).toBe('too_short');
+    expect(status.ZERO).toBe('no_demand');
+    expect(['reorder_now', 'ok', 'overstock']).toContain(status.RET);
+    expect(['reorder_now', 'ok', 'overstock']).toContain(status.DUP);
+
+    // Every date format read: 60 consecutive days per item, duplicates summed, returns netted.
+    const days = Array.from({ length: DAYS2 }, (_, t) => isoDay('2025-03-01', t));
+    const dup = (await get<{ history: { date: string; quantity: number }[] }>('/api/forecasts/messy/items/DUP')).body.history;
+    expect(dup.map((h) => h.date)).toEqual(days);
+    expect(new Set(dup.map((h) => h.quantity))).toEqual(new Set([10]));
+    const ret = (await get<{ history: { date: string; quantity: number }[] }>('/api/forecasts/messy/items/RET')).body.history;
+    expect(ret.map((h) => h.date)).toEqual(days);
+    expect(ret.map((h) => h.quantity)).toEqual(days.map((_, t) => (t % 10 === 5 ? 6 : 10)));
+    const one = (await get<{ history: { date: string; quantity: number }[]; forecast: unknown[] }>('/api/forecasts/messy/items/ONE')).body;
+    expect(one.history).toEqual([expect.objectContaining({ date: days.at(-1), quantity: 3 })]);
+
+    // What the run counted, for the user to see (a return shares its item and day with that day's sale: a duplicate too).
+    const summary = (await get<{ tables: { table: string; published: { settings: { returns: number; duplicates: number; skipped: { badDate: number; noDate: number; noQuantity: number } } } }[] }>('/api/forecasts')).body.tables.find(
+      (x) => x.table === 'messy',
+    )!;
+    expect(summary.published.settings).toMatchObject({ returns: 6, duplicates: DAYS2 + 6, skipped: { badDate: 1, noDate: 0, noQuantity: 0 } });
+  }, 180_000);
+
+  it('refuses a table without a usable date or quantity column with 422 naming the setting, and keeps its rows', async () => {
+    const res = await upload({ table: 'labels', inventory: 'true' }, 'sku,colour\nA,red\nB,blue\n', 'labels.csv');
+    expect(res.statusCode, res.body).toBe(201);
+    const ingest = await ended(res.json<{ dag_run_id: string }>().dag_run_id);
+    const loadRunId = ingest.tasks.find((x) => x.taskId === 'trigger_load')!.output!.dag_run_id as string;
+    const load = await ended(loadRunId);
+    expect(load.state, JSON.stringify(load.tasks)).toBe('success');
+    expect((await get<{ total: number }>('/api/tables/labels/rows?limit=1')).body.total).toBe(2);
+    // The forecast the load started fails with the reason, naming both settings.
+    const forecastRun = await ended(load.tasks.find((x) => x.taskId === 'trigger_forecast')!.output!.dag_run_id as string);
+    expect(forecastRun.state).toBe('failed');
+    expect(forecastRun.tasks.find((x) => x.taskId === 'prepare')!.error).toMatch(/dateColumn.*quantityColumn/);
+
+    const settings = (await get<{ issues: { field: string }[]; dateColumn: string | null; quantityColumn: string | null }>('/api/tables/labels/forecast')).body;
+    expect(settings).toMatchObject({ dateColumn: null, quantityColumn: null });
+    expect(settings.issues.map((i) => i.field)).toEqual(expect.arrayContaining(['dateColumn', 'quantityColumn']));
+
+    const put = await t.app.inject({ method: 'PUT', url: '/api/tables/labels/forecast', headers: admin(), payload: {} });
+    expect(put.statusCode).toBe(422);
+    const error = put.json<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>().error;
+    expect(error.code).toBe('forecast_column_invalid');
+    expect(error.details.issues.map((i) => i.field)).toEqual(expect.arrayContaining(['dateColumn', 'quantityColumn']));
+    const named = await t.app.inject({ method: 'PUT', url: '/api/tables/labels/forecast', headers: admin(), payload: { dateColumn: 'shipped_on' } });
+    expect(named.statusCode).toBe(422);
+    expect(named.json<{ error: { message: string } }>().error.message).toMatch(/dateColumn: the table has no column "shipped_on"/);
+
+    // The trigger for that table says so at once instead of starting a run bound to fail.
+    const trigger = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/forecast-inventory/', headers: admin(), payload: { client_id: 'default', table: 'labels' } });
+    expect(trigger.statusCode, trigger.body).toBe(422);
+    expect(trigger.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'forecast_column_invalid', message: expect.stringContaining('quantityColumn') });
+  }, 120_000);
+
+  it('refuses text in the quantity column with 422 naming quantityColumn', async () => {
+    const res = await upload({ table: 'counted' }, 'date,sku,qty\n2025-01-01,A,a few\n2025-01-02,A,many\n2025-01-03,A,lots\n', 'counted.csv');
+    expect(res.statusCode, res.body).toBe(201);
+    const ingest = await ended(res.json<{ dag_run_id: string }>().dag_run_id);
+    await ended(ingest.tasks.find((x) => x.taskId === 'trigger_load')!.output!.dag_run_id as string);
+    const put = await t.app.inject({ method: 'PUT', url: '/api/tables/counted/forecast', headers: admin(), payload: { quantityColumn: 'qty' } });
+    expect(put.statusCode, put.body).toBe(422);
+    const error = put.json<{ error: { code: string; message: string; details: { issues: { field: string; message: string }[] } } }>().error;
+    expect(error.code).toBe('forecast_column_invalid');
+    expect(error.details.issues).toEqual([{ field: 'quantityColumn', message: 'column "qty" holds text, not numbers: the quantity must be a numeric column' }]);
+    // Nothing was saved: the forecast stays off.
+    expect((await get<{ enabled: boolean }>('/api/tables/counted/forecast')).body.enabled).toBe(false);
+  }, 60_000);
+
   it('shows another organisation none of it', async () => {
     expect((await get<{ tables: unknown[] }>('/api/forecasts', other.token)).body.tables).toEqual([]);
     for (const url of ['/api/forecasts/sales/items', '/api/forecasts/sales/items/RUN-OUT', '/api/tables/sales/forecast', '/api/tables/sales__plan/rows', '/api/tables/sales__forecast/rows']) {
@@ -192,5 +291,20 @@ describeEachDatabase('forecast_inventory_dag', (fixture) => {
     }
     const put = await t.app.inject({ method: 'PUT', url: '/api/tables/sales/forecast', headers: bearer(other.token), payload: {} });
     expect(put.statusCode).toBe(404);
+
+    // Nor can it start one: not with the other's client_id (403, audited), nor by naming the other's table.
+    const before = (await get<{ total: number }>('/api/forecasts/sales/items')).body;
+    const foreign = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/forecast-inventory/', headers: bearer(other.token), payload: { client_id: 'default', table: 'sales' } });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json<{ error: { code: string } }>().error.code).toBe('forbidden_org');
+    const named = await t.app.inject({ method: 'POST', url: '/api/airflow/trigger/forecast-inventory/', headers: bearer(other.token), payload: { client_id: 'forecast-other', table: 'sales' } });
+    expect(named.statusCode).toBe(404);
+    await t.services.audit.flush();
+    const audit = (await get<{ events: { action: string; outcome: string; errorCode: string | null }[] }>('/api/audit?action=pipeline.trigger_forecast', other.token)).body.events;
+    expect(audit.filter((e) => e.errorCode === 'forbidden_org')).toHaveLength(1);
+    // And no run of the other organisation forecast the first one's table.
+    const runs = (await get<{ runs: { dagId: string }[] }>('/api/runs?dagId=forecast_inventory_dag', other.token)).body.runs;
+    expect(runs).toEqual([]);
+    expect((await get<{ total: number }>('/api/forecasts/sales/items')).body).toEqual(before);
   });
 });

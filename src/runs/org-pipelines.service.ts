@@ -103,10 +103,13 @@ export class OrgPipelinesService {
    * `forecast_inventory_dag` for `table`, or for every table of the
    * organisation whose forecast is on: one run. `forecast_not_enabled` when
    * the table's forecast is off (or no table has one on), `not_found` for a
-   * table the organisation does not have.
+   * table the organisation does not have, and `forecast_column_invalid`
+   * (naming the setting) for a named table whose columns cannot serve, so
+   * the caller hears it now rather than from a failed run.
    */
   async triggerForecast(orgId: string, input: { table?: string | undefined; triggered_by?: string | undefined }, actor: Actor): Promise<RunView> {
     await this.forecasts.tablesToForecast(orgId, input.table);
+    if (input.table !== undefined) await this.forecasts.resolve(orgId, input.table);
     return this.orchestrator.trigger({
       orgId,
       dagId: FORECAST_DAG,

@@ -104,7 +104,7 @@ export const airflowRoutes: FastifyPluginAsyncZod<{ services: Services }> = asyn
         summary: 'Trigger forecast_inventory_dag: forecast one table, or every table of the organisation whose forecast is on',
         description:
           'One run forecasts `table`, or (without it) every loaded table whose forecast is on, and publishes `<table>__forecast` and `<table>__plan`. ' +
-          '`client_id` (the second seed\'s name) or `org_id`, when sent, must be your organisation. 409 `forecast_not_enabled` when the forecast is off; 404 for a table the organisation does not have.',
+          '`client_id` (the second seed\'s name) or `org_id`, when sent, must be your organisation. 409 `forecast_not_enabled` when the forecast is off; 404 for a table the organisation does not have; 422 `forecast_column_invalid` (naming the setting) when the named table\'s columns cannot serve.',
         body: z.object({ client_id: Id.optional(), org_id: Id.optional(), table: z.string().min(1).max(63).optional(), triggered_by: z.string().max(100).optional() }),
         response: { 200: Triggered, ...authErrors, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse },
       },
