@@ -146,9 +146,21 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
   }, 200_000);
 
   it('runs the ingest → load chain of an upload as two Airflow DAG runs', async () => {
-    dagIds.push('enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag');
+    dagIds.push('enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag', 'forecast_inventory_dag');
     const sync = await airflow.sync();
     expect(sync.importErrors).toEqual([]);
+    // forecast_inventory_dag is written with the other two, and Airflow parses it into the builtin engine's tasks.
+    expect(sync.written.map((w) => w.dagId)).toContain('forecast_inventory_dag');
+    const shards = t.services.engine.registry.get('forecast_inventory_dag')!.tasks.filter((x) => x.id.startsWith('forecast_shard_')).map((x) => x.id);
+    expect(shards.length).toBeGreaterThan(1);
+    const forecastTasks = await waitFor('Airflow to parse forecast_inventory_dag', async () => ((await airflow.client.findDag('forecast_inventory_dag')) ? airflow.client.dagTasks('forecast_inventory_dag') : undefined), 90_000);
+    expect(Object.fromEntries(forecastTasks.map((x) => [x.taskId, x.downstream]))).toEqual({
+      prepare: [...shards].sort(),
+      ...Object.fromEntries(shards.map((id) => [id, ['publish']])),
+      publish: ['notify'],
+      notify: [],
+    });
+    expect(await airflow.client.importErrors({ filenameContains: 'forecast_inventory_dag' })).toEqual([]);
     const body = multipart({ table: 'af_stock' }, { name: 'stock.csv', content: 'sku,qty\nA,1\nB,2\nC,x\n' });
     const up = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...admin(), ...body.headers }, payload: body.payload });
     expect(up.statusCode, up.body).toBe(201);

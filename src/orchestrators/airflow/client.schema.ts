@@ -139,6 +139,11 @@ export const taskInstanceSchema = z
 
 export const taskInstanceCollectionSchema = z.object({ task_instances: z.array(taskInstanceSchema), total_entries: z.number() });
 
+/** `GET /dags/{dag_id}/tasks`: the tasks of a parsed DAG, with their downstream tasks. */
+export const dagTaskCollectionSchema = z
+  .object({ tasks: z.array(z.looseObject({ task_id: z.string(), downstream_task_ids: z.array(z.string()).nullish() })) })
+  .transform((c) => c.tasks.map((t) => ({ taskId: t.task_id, downstream: [...(t.downstream_task_ids ?? [])].sort() })));
+
 export const importErrorSchema = z
   .object({
     import_error_id: z.number(),

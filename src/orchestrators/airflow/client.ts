@@ -20,6 +20,7 @@ import {
   dagRunCollectionSchema,
   dagRunSchema,
   dagSchema,
+  dagTaskCollectionSchema,
   errorBodySchema,
   healthSchema,
   importErrorCollectionSchema,
@@ -248,6 +249,12 @@ export class AirflowClient {
   async findDag(dagId: string): Promise<AirflowDag | undefined> {
     const api = await this.apiVersion();
     return this.call('GET', `/api/${api}/dags/${enc(dagId)}`, dagSchema, { allow404: true });
+  }
+
+  /** The tasks of a DAG as Airflow parsed it, each with its downstream tasks (to check a DAG file's shape). */
+  async dagTasks(dagId: string): Promise<{ taskId: string; downstream: string[] }[]> {
+    const api = await this.apiVersion();
+    return this.call('GET', `/api/${api}/dags/${enc(dagId)}/tasks`, dagTaskCollectionSchema, { notFound: () => this.dagMissing(dagId) });
   }
 
   /** Every file Airflow failed to import; `filenameContains` keeps those whose path contains it. */

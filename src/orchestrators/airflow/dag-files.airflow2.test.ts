@@ -37,6 +37,7 @@ describe.runIf(python)('DAG files on Airflow 2.x', () => {
     await folder.write(dagSpecFor(registry.resolve('etl_workflow_users')!.pipeline, 'etl_workflow_users', { schedule: { cron: '0 9 * * *', timezone: 'Europe/Berlin' }, paused: true }));
     await folder.write(dagSpecFor(registry.get('enhanced_org_aware_ingest_dag')!, 'enhanced_org_aware_ingest_dag'));
     await folder.write(dagSpecFor(registry.get('enhanced_mongo_to_postgres_dag')!, 'enhanced_mongo_to_postgres_dag'));
+    await folder.write(dagSpecFor(registry.get('forecast_inventory_dag')!, 'forecast_inventory_dag'));
     const out = execFileSync(python!, ['-c', PARSE, dags], {
       env: { ...basicEnv(), AIRFLOW_HOME: path.join(dir, 'home'), AIRFLOW__CORE__LOAD_EXAMPLES: 'False', AIRFLOW__CORE__DAGS_FOLDER: dags },
       timeout: 120_000,
@@ -52,6 +53,11 @@ describe.runIf(python)('DAG files on Airflow 2.x', () => {
     expect(byId.etl_workflow_users!.tasks.extract!.retries).toBe(2);
     expect(byId.enhanced_org_aware_ingest_dag!.tasks.trigger_load).toMatchObject({ operator: 'TriggerDagRunOperator', upstream: ['record_metadata'] });
     expect(Object.keys(byId.enhanced_mongo_to_postgres_dag!.tasks)).toEqual(['load_to_postgres', 'quality_check', 'trigger_forecast']);
+    const forecast = byId.forecast_inventory_dag!.tasks;
+    const shards = Object.keys(forecast).filter((id) => id.startsWith('forecast_shard_'));
+    expect(shards.length).toBeGreaterThan(1);
+    expect(forecast.publish!.upstream).toEqual(shards.sort());
+    expect(forecast.notify!.upstream).toEqual(['publish']);
   }, 150_000);
 
   it("tell Sluice a scheduled run's fire time (its data interval's end), and nothing for other runs", async () => {

@@ -32,6 +32,20 @@ describe('DAG files', () => {
     expect(trigger.trigger_conf).toMatchObject({ org_id: "{{ dag_run.conf['org_id'] }}", upstream_run_id: '{{ run_id }}' });
   });
 
+  it('describes forecast_inventory_dag: prepare, its shards side by side, then publish and notify', () => {
+    const spec = dagSpecFor(createPipelineRegistry({} as PipelineDeps, [], { forecastShards: 3 }).get('forecast_inventory_dag')!, 'forecast_inventory_dag');
+    expect(spec.tasks.map((t) => [t.task_id, t.upstream])).toEqual([
+      ['prepare', []],
+      ['forecast_shard_1', ['prepare']],
+      ['forecast_shard_2', ['prepare']],
+      ['forecast_shard_3', ['prepare']],
+      ['publish', ['forecast_shard_1', 'forecast_shard_2', 'forecast_shard_3']],
+      ['notify', ['publish']],
+    ]);
+    expect(spec.tasks.every((t) => t.trigger_dag_id === undefined)).toBe(true);
+    expect(spec.max_active_runs).toBe(1);
+  });
+
   it('embeds the spec as data: hostile text in it stays a string, and the file compiles as Python', () => {
     const spec = dagSpecFor(etl, 'etl_workflow_evil', { schedule: { cron: '0 9 * * *', timezone: 'UTC' } });
     spec.description = `"""\nimport os; os.system("rm -rf /")\n'''\\ \u2028 end`;
