@@ -5,6 +5,7 @@ import { DashboardRoute } from './routes/dashboard';
 import { LoginRoute } from './routes/login';
 import { AuditRoute, SettingsRoute } from './routes/admin';
 import { FilesRoute, NotFoundRoute, RunRoute, RunsRoute, TableRoute, TablesRoute } from './routes/pages';
+import { ForecastsRoute } from './routes/forecasts';
 import { ConnectionRoute, ConnectionsRoute, NewConnectionRoute, SchedulesRoute } from './routes/connections';
 
 export const createRouter = () =>
@@ -19,6 +20,7 @@ export const createRouter = () =>
             { index: true, element: <DashboardRoute /> },
             { path: 'tables', element: <TablesRoute /> },
             { path: 'tables/:table', element: <TableRoute /> },
+            { path: 'forecasts', element: <ForecastsRoute /> },
             { path: 'files', element: <FilesRoute /> },
             { path: 'runs', element: <RunsRoute /> },
             { path: 'runs/:runId', element: <RunRoute /> },

@@ -7,6 +7,7 @@ import { useMe } from '../lib/auth';
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/tables', label: 'Tables' },
+  { to: '/forecasts', label: 'Forecasts' },
   { to: '/files', label: 'Files' },
   { to: '/connections', label: 'Connections' },
   { to: '/schedules', label: 'Schedules' },

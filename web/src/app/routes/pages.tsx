@@ -1,5 +1,6 @@
 import { Anchor, Stack, Text, Title } from '@mantine/core';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { ForecastTab } from '../../features/forecasts';
 import { FilesPage } from '../../features/files';
 import { LoadHistoryChart, RunPage, RunsList } from '../../features/runs';
 import { TablePage, TablesList } from '../../features/tables';
@@ -7,10 +8,15 @@ import { TablePage, TablesList } from '../../features/tables';
 export const TablesRoute = () => <TablesList />;
 export const TableRoute = () => {
   const { table = '' } = useParams();
-  // The table, then how many rows each of its recent load runs brought.
+  const [search] = useSearchParams();
+  // The table (with its Forecast tab), then how many rows each of its recent load runs brought.
   return (
     <Stack key={table} gap="xl">
-      <TablePage name={table} />
+      <TablePage
+        name={table}
+        initialTab={search.get('tab') ?? undefined}
+        extraTabs={[{ value: 'forecast', label: 'Forecast', panel: (columns) => <ForecastTab table={table} columns={columns} /> }]}
+      />
       <LoadHistoryChart table={table} />
     </Stack>
   );

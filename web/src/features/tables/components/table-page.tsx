@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Alert, Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { QueryState } from '../../../components/query-state';
@@ -10,7 +10,14 @@ import { QualityPanel } from './quality-panel';
 import { cell, PAGE, Pager, RejectedRows } from './rejected-rows';
 
 /** One table: its columns and types, its rows page by page, the rows it refused with their reasons, its quality; downloads as CSV. */
-export function TablePage({ name }: { name: string }) {
+/** A tab another feature adds to the table page (the Forecast tab); its panel gets the table's columns. */
+export interface TableTab {
+  value: string;
+  label: string;
+  panel: (columns: string[]) => ReactNode;
+}
+
+export function TablePage({ name, extraTabs = [], initialTab }: { name: string; extraTabs?: TableTab[]; initialTab?: string | undefined }) {
   const tables = useTables();
   const info = tables.data?.tables.find((t) => t.name === name);
   const columns = info?.columns.map((c) => c.name) ?? [];
@@ -39,11 +46,16 @@ export function TablePage({ name }: { name: string }) {
                 </Badge>
               ))}
             </Group>
-            <Tabs defaultValue="rows" keepMounted={false}>
+            <Tabs defaultValue={initialTab && ['rows', 'rejected', 'quality', ...extraTabs.map((t) => t.value)].includes(initialTab) ? initialTab : 'rows'} keepMounted={false}>
               <Tabs.List>
                 <Tabs.Tab value="rows">Rows ({count(info.rowCount)})</Tabs.Tab>
                 <Tabs.Tab value="rejected">Rejected ({count(info.rejectedCount)})</Tabs.Tab>
                 <Tabs.Tab value="quality">Quality</Tabs.Tab>
+                {extraTabs.map((t) => (
+                  <Tabs.Tab key={t.value} value={t.value}>
+                    {t.label}
+                  </Tabs.Tab>
+                ))}
               </Tabs.List>
               <Tabs.Panel value="rows" pt="md">
                 <Stack>
@@ -60,6 +72,11 @@ export function TablePage({ name }: { name: string }) {
               <Tabs.Panel value="quality" pt="md">
                 <QualityPanel table={name} columns={columns} />
               </Tabs.Panel>
+              {extraTabs.map((t) => (
+                <Tabs.Panel key={t.value} value={t.value} pt="md">
+                  {t.panel(columns)}
+                </Tabs.Panel>
+              ))}
             </Tabs>
           </>
         )}

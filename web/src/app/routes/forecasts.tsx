@@ -1,0 +1,3 @@
+import { ForecastsPage } from '../../features/forecasts';
+
+export const ForecastsRoute = () => <ForecastsPage />;

@@ -1,0 +1,2 @@
+export { ForecastsPage } from './components/forecasts-page';
+export { ForecastTab } from './components/forecast-tab';
