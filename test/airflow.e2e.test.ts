@@ -12,6 +12,7 @@ import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
 import { AIRFLOW_TEST, waitFor } from './helpers/airflow.js';
 import { bearer, createTestApp, type TestApp } from './helpers/app.js';
 import { createServerDatabase, TEST_DATABASE_URL } from './helpers/databases.js';
+import { inventoryCsv } from './helpers/inventory.js';
 import { multipart } from './helpers/multipart.js';
 import { runSluice } from './helpers/cli.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -145,7 +146,7 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
     expect(rows.json<{ total: number }>().total).toBe(23);
   }, 200_000);
 
-  it('runs the ingest → load chain of an upload as two Airflow DAG runs', async () => {
+  it('runs the ingest → load → forecast chain of an inventory upload as three Airflow DAG runs', async () => {
     dagIds.push('enhanced_org_aware_ingest_dag', 'enhanced_mongo_to_postgres_dag', 'forecast_inventory_dag');
     const sync = await airflow.sync();
     expect(sync.importErrors).toEqual([]);
@@ -161,7 +162,9 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
       notify: [],
     });
     expect(await airflow.client.importErrors({ filenameContains: 'forecast_inventory_dag' })).toEqual([]);
-    const body = multipart({ table: 'af_stock' }, { name: 'stock.csv', content: 'sku,qty\nA,1\nB,2\nC,x\n' });
+    // Two items' sales and stock for 30 days, and a row whose quantity is no number.
+    const csv = `${inventoryCsv([{ sku: 'LOW', demand: () => 10, onHand: 12 }, { sku: 'HIGH', demand: () => 10, onHand: 900 }], 30, '2025-01-01')}2025-01-05,C,x,\n`;
+    const body = multipart({ table: 'af_stock', inventory: 'true' }, { name: 'stock.csv', content: csv });
     const up = await t.app.inject({ method: 'POST', url: '/api/files/', headers: { ...admin(), ...body.headers }, payload: body.payload });
     expect(up.statusCode, up.body).toBe(201);
     const ingest = await runOf(up.json<{ dag_run_id: string }>().dag_run_id, 180_000);
@@ -176,10 +179,23 @@ describe.runIf(settings && TEST_DATABASE_URL)('Sluice on a real Airflow', () => 
     const status = (await t.app.inject({ method: 'GET', url: '/api/airflow/pipeline-status/', headers: admin() })).json<{ orchestrator: string; tables: { table: string; row_count: number; rejected_count: number; last_ingest: DagRun; last_load: DagRun }[] }>();
     const table = status.tables.find((x) => x.table === 'af_stock')!;
     expect(status.orchestrator).toBe('airflow');
-    expect(table).toMatchObject({ row_count: 2, rejected_count: 1 });
+    expect(table).toMatchObject({ row_count: 60, rejected_count: 1 });
     expect(table.last_ingest.state).toBe('success');
     expect(table.last_load.dag_run_id).toBe(loadRunId);
-  }, 400_000);
+
+    // The load's trigger_forecast started forecast_inventory_dag in Airflow; its tasks ran in Sluice and published the plan.
+    const forecastRunId = `${loadRunId}__forecast_inventory_dag`;
+    expect(load.tasks.find((x) => x.taskId === 'trigger_forecast')!.output).toMatchObject({ triggered: true, dag_run_id: forecastRunId });
+    const forecastInAirflow = await waitFor('the forecast run in Airflow', () => airflow.client.getRun('forecast_inventory_dag', forecastRunId).catch(() => undefined), 60_000);
+    expect(forecastInAirflow.conf).toMatchObject({ client_id: 'default', table: 'af_stock', triggered_by: 'enhanced_mongo_to_postgres_dag' });
+    const forecast = await runOf(forecastRunId, 240_000);
+    expect(forecast.state, JSON.stringify(forecast.tasks.map((x) => [x.taskId, x.state, x.error]))).toBe('success');
+    expect(forecast.orchestrator).toBe('airflow');
+    await waitFor('Airflow to end the forecast run', async () => ((await airflow.client.getRun('forecast_inventory_dag', forecastRunId)).state === 'success' ? true : undefined), 60_000);
+    const plan = (await t.app.inject({ method: 'GET', url: '/api/forecasts/af_stock/items', headers: admin() })).json<{ runId: string; items: { sku: string; status: string }[] }>();
+    expect(plan.runId).toBe(forecastRunId);
+    expect(Object.fromEntries(plan.items.map((i) => [i.sku, i.status]))).toEqual({ LOW: 'reorder_now', HIGH: 'overstock' });
+  }, 600_000);
 
   it('writes the DAG files and reports Airflow from the command line', async () => {
     const s = settings!;
