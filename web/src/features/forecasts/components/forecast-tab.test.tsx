@@ -77,29 +77,31 @@ function stubApi() {
 }
 
 describe('ForecastTab', () => {
-  it('shows the plan reorder-first, charts the first item, searches, and follows the running forecast', async () => {
+  it('shows the plan reorder-first, charts the first item, searches, and follows the running forecast', { timeout: 60_000 }, async () => {
     localStorage.setItem('sluice.token', 'slk_test');
     const api = stubApi();
     renderWithApp(<ForecastTab table="stock" columns={['date', 'sku', 'units_sold', 'on_hand']} />);
-    const plan = await screen.findByTestId('forecast-plan');
-    const rows = await within(plan).findAllByRole('row');
+    // Generous waits: the machine running the tests may be busy.
+    const wait = { timeout: 10_000 };
+    const plan = await screen.findByTestId('forecast-plan', {}, wait);
+    const rows = await within(plan).findAllByRole('row', {}, wait);
     expect(rows.slice(1).map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual(['RUN-OUT', 'FINE']);
     expect(rows[1]!.textContent).toContain('Reorder now');
     // The first item is charted, with its plan's figures.
-    const chart = await screen.findByTestId('forecast-item-chart');
-    expect(await within(chart).findByText(/On hand 15 · reorder point 70 · order 125 · runs out 2025-04-03/)).toBeTruthy();
+    const chart = await screen.findByTestId('forecast-item-chart', {}, wait);
+    expect(await within(chart).findByText(/On hand 15 · reorder point 70 · order 125 · runs out 2025-04-03/, {}, wait)).toBeTruthy();
     // A run is on: its progress shows, and Run forecast waits for it.
-    expect((await screen.findByTestId('forecast-progress')).textContent).toMatch(/[12] of 2 items forecast/);
+    expect((await screen.findByTestId('forecast-progress', {}, wait)).textContent).toMatch(/[12] of 2 items forecast/);
     expect(screen.getByRole('button', { name: 'Run forecast' }).hasAttribute('disabled')).toBe(true);
     // The settings mark the detected columns.
     expect(within(screen.getByTestId('forecast-settings')).getAllByText('detected')).toHaveLength(4);
 
     // Searching asks the API for the items that match.
     await userEvent.type(screen.getByLabelText('Search items'), 'fin');
-    await waitFor(() => expect(within(plan).getAllByRole('row')).toHaveLength(2));
+    await waitFor(() => expect(within(plan).getAllByRole('row')).toHaveLength(2), wait);
     expect(api.requests.some((r) => r.url.includes('/api/forecasts/stock/items?') && new URL(r.url).searchParams.get('q') === 'fin')).toBe(true);
     await userEvent.click(within(plan).getByRole('button', { name: 'FINE' }));
-    await waitFor(() => expect(api.requests.some((r) => new URL(r.url).pathname === '/api/forecasts/stock/items/FINE')).toBe(true));
+    await waitFor(() => expect(api.requests.some((r) => new URL(r.url).pathname === '/api/forecasts/stock/items/FINE')).toBe(true), wait);
   });
 
   it('puts history, forecast, band and projected stock on one time line', () => {
