@@ -20,8 +20,9 @@ interface Point {
 
 /**
  * One line per date: the recent history (units sold), then the forecast
- * with its 80 % band and the stock on hand as forecast; the reorder point
- * is a reference line (stock below it means order now).
+ * with its 80 % band (left axis), and the stock on hand as forecast with
+ * the reorder point as a reference line (right axis: stock below it means
+ * order now).
  */
 export function chartPoints(item: Pick<ForecastItem, 'history' | 'forecast' | 'projectedStock'>, historyDays = HISTORY_DAYS): Point[] {
   const points = new Map<string, Point>();
@@ -65,9 +66,13 @@ export function ItemChart({ table, itemKey }: { table: string; itemKey: string }
                 { name: 'forecast', label: 'Forecast', color: 'orange.6', type: 'line' },
                 { name: 'lower', label: 'Band: low (10 %)', color: 'orange.3', type: 'line', strokeDasharray: '4 4' },
                 { name: 'upper', label: 'Band: high (90 %)', color: 'orange.3', type: 'line', strokeDasharray: '4 4' },
-                { name: 'stock', label: 'Stock (forecast)', color: 'teal.6', type: 'line' },
+                // Stock is counted in other magnitudes than a day's sales: its own axis, on the right.
+                { name: 'stock', label: 'Stock (forecast)', color: 'teal.6', type: 'line', yAxisId: 'right' },
               ]}
-              referenceLines={reorderPoint === null ? [] : [{ y: reorderPoint, label: `Reorder point ${count(reorderPoint)}`, color: 'red.6' }]}
+              withRightYAxis
+              yAxisLabel="Units per period"
+              rightYAxisLabel="Stock on hand"
+              referenceLines={reorderPoint === null ? [] : [{ y: reorderPoint, yAxisId: 'right', label: `Reorder point ${count(reorderPoint)}`, color: 'red.6' }]}
             />
             <Text size="xs" c="dimmed">
               The last {Math.min(HISTORY_DAYS, item.data.history.length)} days sold, then {item.data.forecast.length} periods forecast with the 80 % band, and the stock on hand as the forecast uses it up.
