@@ -6,31 +6,21 @@
  * fake on loopback) → run it → its logs, complete → schedule it. Any console
  * error in the browser fails the test. Expects web/dist (`npm run build:web`).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import ExcelJS from 'exceljs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bytes } from '../web/src/lib/format.js';
+import { closePage, HAS_CHROMIUM, launchChromium, openPage, type BrowserPage } from './helpers/browser.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.SLUICE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(ROOT, '.test-results', 'screenshots');
 const ADMIN = { email: 'admin@sluice.local', password: 'admin-password-1' };
 const API_TOKEN = 'walk-token';
 
-if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
-  throw new Error('web/dist is missing: run `npm install` (its prepare script builds the web app) or `npm run build:web`');
-}
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM && process.env.CI) {
-  throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-}
 
 /** A shop's REST API on 127.0.0.1: `/orders` wants `Authorization: Bearer walk-token` and pages with a cursor, 10 records a page. */
 async function startShopApi(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -59,12 +49,10 @@ describe.runIf(HAS_CHROMIUM)("a new user's first ten minutes in the web app", { 
   let server: RunningSluice;
   let shop: Awaited<ReturnType<typeof startShopApi>>;
   let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserPage;
   let page: Page;
-  let consoleErrors: string[];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     shop = await startShopApi();
     server = await startSluice({
       cwd,
@@ -76,7 +64,7 @@ describe.runIf(HAS_CHROMIUM)("a new user's first ten minutes in the web app", { 
         SLUICE_MAX_UPLOAD_MB: '1',
       },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -87,20 +75,11 @@ describe.runIf(HAS_CHROMIUM)("a new user's first ten minutes in the web app", { 
 
   beforeEach(async () => {
     // The schedule's times below are read in the browser's time zone.
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, timezoneId: 'UTC' });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    consoleErrors = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    session = await openPage(browser, { viewport: { width: 1280, height: 800 }, acceptDownloads: true, timezoneId: 'UTC' });
+    ({ page } = session);
   });
   afterEach(async (test) => {
-    const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    await page.screenshot({ path: path.join(SCREENSHOTS, `web-${name}.png`), fullPage: true }).catch(() => undefined);
-    await context.close();
-    expect(consoleErrors, 'console errors in the browser').toEqual([]);
+    expect(await closePage(session, 'web', test.task.name), 'console errors in the browser').toEqual([]);
   });
 
   const api = async (method: string, pathname: string, body?: unknown) => {

@@ -7,27 +7,17 @@
  * (history, forecast, band, projected stock, reorder point). Any console
  * error in the browser fails the test. Expects web/dist (`npm run build:web`).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closePage, HAS_CHROMIUM, launchChromium, openPage, type BrowserPage } from './helpers/browser.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
 import { inventoryCsv, type InventoryItem } from './helpers/inventory.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.SLUICE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(ROOT, '.test-results', 'screenshots');
 const ADMIN = { email: 'admin@sluice.local', password: 'admin-password-1' };
 
-if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
-  throw new Error('web/dist is missing: run `npm install` (its prepare script builds the web app) or `npm run build:web`');
-}
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM && process.env.CI) {
-  throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-}
 
 const weekly = [9, 10, 10, 11, 12, 14, 4];
 const ITEMS: InventoryItem[] = [
@@ -42,14 +32,12 @@ describe.runIf(HAS_CHROMIUM)('the Forecast tab in the web app', { timeout: 240_0
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'sluice-forecast-web-'));
   let server: RunningSluice;
   let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserPage;
   let page: Page;
-  let consoleErrors: string[];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startSluice({ cwd, env: { SLUICE_ADMIN_PASSWORD: ADMIN.password, SLUICE_LOGIN_FAILURE_DELAY_MS: '0', SLUICE_FORECAST_THREADS: '1' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -58,20 +46,11 @@ describe.runIf(HAS_CHROMIUM)('the Forecast tab in the web app', { timeout: 240_0
   });
 
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    consoleErrors = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    session = await openPage(browser, { viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    ({ page } = session);
   });
   afterEach(async (test) => {
-    const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    await page.screenshot({ path: path.join(SCREENSHOTS, `web-forecast-${name}.png`), fullPage: true }).catch(() => undefined);
-    await context.close();
-    expect(consoleErrors, 'console errors in the browser').toEqual([]);
+    expect(await closePage(session, 'web-forecast', test.task.name), 'console errors in the browser').toEqual([]);
   });
 
   it('shows the plan of an upload with inventory=true: reorder_now first, a search, and the chart of an item', async () => {

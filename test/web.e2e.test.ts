@@ -5,48 +5,36 @@
  * `prepare` script, or `npm run build:web`). Each test saves a screenshot of its
  * last screen under .test-results/screenshots/ and fails on any console error.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closePage, HAS_CHROMIUM, launchChromium, openPage, SCREENSHOTS, type BrowserPage } from './helpers/browser.js';
 import { startSluice, type RunningSluice } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './fixtures/fake-api.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.SLUICE_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(ROOT, '.test-results', 'screenshots');
 const ADMIN = { email: 'admin@sluice.local', password: 'admin-password-1' };
 const VIEWER = { email: 'viewer@sluice.local', password: 'viewer-password-1' };
 
-if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
-  throw new Error('web/dist is missing: run `npm install` (its prepare script builds the web app) or `npm run build:web`');
-}
-// Like the PostgreSQL server and Airflow: mandatory in CI (.ci/run installs chromium), skipped elsewhere when absent.
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM && process.env.CI) {
-  throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-}
 
 describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'sluice-web-'));
   let server: RunningSluice;
   let browser: Browser;
-  let context: BrowserContext;
+  let session: BrowserPage;
   let page: Page;
   let consoleErrors: string[];
   // A third-party REST API on 127.0.0.1 for the connection builder; the server allows private addresses for it.
   let fakeApi: FakeApi;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     fakeApi = await startFakeApi();
     server = await startSluice({
       cwd,
       env: { SLUICE_ADMIN_PASSWORD: ADMIN.password, SLUICE_LOGIN_FAILURE_DELAY_MS: '0', SLUICE_HTTP_ALLOW_PRIVATE: 'true' },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -56,20 +44,11 @@ describe.runIf(HAS_CHROMIUM)('web app in chromium', { timeout: 120_000 }, () => 
   });
 
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    consoleErrors = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    session = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+    ({ page, consoleErrors } = session);
   });
   afterEach(async (test) => {
-    const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    await page.screenshot({ path: path.join(SCREENSHOTS, `web-${name}.png`), fullPage: true }).catch(() => undefined);
-    await context.close();
-    expect(consoleErrors, 'console errors in the browser').toEqual([]);
+    expect(await closePage(session, 'web', test.task.name), 'console errors in the browser').toEqual([]);
   });
 
   const logIn = async (who: { email: string; password: string }) => {
