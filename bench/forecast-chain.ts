@@ -17,10 +17,10 @@
  * (TEST_DATABASE_URL or DATABASE_URL, a role with CREATEDB). Traffic stays
  * on 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, openAsBlob, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,7 +29,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { forecastItems, type ItemInput } from '../src/forecast/index.js';
 import { writeInventoryCsv } from '../test/helpers/inventory.js';
-import { dropDatabase, fmt, mb, run, withDatabase } from './lib/ingest-data.js';
+import { dropDatabase, fmt, mb, run } from './lib/ingest-data.js';
+import { api, peakRss, startBenchServer, type BenchServer } from './lib/sluice-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +43,6 @@ const { values } = parseArgs({
 });
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = values.tsx ? path.join(ROOT, 'bin', 'sluice.js') : path.join(ROOT, 'dist', 'cli', 'bin.js');
-const PASSWORD = 'bench-admin-password';
 const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://sluice:sluice@127.0.0.1:5432/sluice_test';
 const cores = os.availableParallelism();
 const load = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
@@ -82,29 +82,8 @@ async function modelChild(file: string): Promise<void> {
   console.log(JSON.stringify({ seconds, count, peakMb: Math.max(peak / 1e6, hwm ? Number(hwm[1]) / 1e3 : 0) }));
 }
 
-function startSluice(env: NodeJS.ProcessEnv, cwd: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /is listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`sluice start exited with ${code}:\n${output.slice(-2000)}`)));
-  });
-}
 
-const peakRss = async (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 
-async function api<T>(url: string, token: string | undefined, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) } });
-  const body = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
 
 interface Run {
   runId: string;
@@ -137,7 +116,7 @@ async function main(): Promise<void> {
   const prefix = `bfc${tag}_`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  let sluice: { child: ChildProcess; url: string } | undefined;
+  let sluice: BenchServer | undefined;
   try {
     console.log(`${cores} cores, load average ${load()}`);
     if (!values.tsx) {
@@ -159,25 +138,8 @@ async function main(): Promise<void> {
     console.log(`${model.seconds.toFixed(1)} s for ${fmt(model.count)} items, peak RSS ${model.peakMb.toFixed(0)} MB; load average ${load()}`);
 
     await admin.query(`CREATE DATABASE ${sluiceDb}`);
-    sluice = await startSluice(
-      {
-        DATABASE_URL: withDatabase(serverUrl, sluiceDb),
-        PG_DB_PREFIX: prefix,
-        SLUICE_DATA_DIR: path.join(dir, 'data'),
-        SLUICE_ADMIN_PASSWORD: PASSWORD,
-        SLUICE_SECRET_KEY: 'bench secret key of at least thirty-two characters',
-        SLUICE_MAX_UPLOAD_MB: String(64 * 1024),
-        SLUICE_LOG_LEVEL: 'warn',
-        PORT: '0',
-      },
-      dir,
-    );
-    const base = sluice.url;
-    const { token } = await api<{ token: string }>(`${base}/api/auth/login`, undefined, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@sluice.local', password: PASSWORD }),
-    });
+    sluice = await startBenchServer({ bin: BIN, serverUrl, database: sluiceDb, prefix, dir });
+    const { url: base, token } = sluice;
     const baseline = await peakRss(sluice.child.pid!);
 
     const t0 = performance.now();

@@ -14,15 +14,15 @@
  * Needs a server as the other ingest benchmarks do (TEST_DATABASE_URL or
  * DATABASE_URL, a role with CREATEDB). Traffic stays on 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { COLUMNS, PG_COLUMN_TYPES, dropDatabase, fmt, generatePool, mb, measure, run, withDatabase, writeCsv } from './lib/ingest-data.js';
+import { api, peakRss, rss, startBenchServer, type BenchServer } from './lib/sluice-server.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, tsx: { type: 'boolean', default: false } } });
 const totalRows = Number(values.rows);
@@ -30,53 +30,11 @@ const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? '
 const ROOT = path.resolve(import.meta.dirname, '..');
 // As in production: the compiled server (`npm run build`), which needs ~70 MB less than running the sources through tsx.
 const BIN = values.tsx ? path.join(ROOT, 'bin', 'sluice.js') : path.join(ROOT, 'dist', 'cli', 'bin.js');
-const PASSWORD = 'bench-admin-password';
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-}
 
-function startSluice(env: NodeJS.ProcessEnv, cwd: string): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    // SLUICE_BENCH_NODE_OPTIONS becomes the server's NODE_OPTIONS, to try V8 settings on it (e.g. --max-semi-space-size).
-    const child = spawn(process.execPath, [BIN, 'start'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.SLUICE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SLUICE_BENCH_NODE_OPTIONS } : {}), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /is listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]! });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`sluice start exited with ${code}:\n${output}`)));
-  });
-}
 
-/** Current resident set of a process (Linux), in bytes. */
-async function rss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : 0;
-}
 
-/** Peak resident set of a process so far (Linux), in bytes. */
-async function peakRss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-  return kb ? Number(kb) * 1024 : NaN;
-}
 
-async function api<T>(url: string, token: string | undefined, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) } });
-  const body = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
 
 interface RunAnswer {
   state: string;
@@ -104,7 +62,7 @@ async function main(): Promise<void> {
   const prefix = `bch${tag}_`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  let sluice: Started | undefined;
+  let sluice: BenchServer | undefined;
   try {
     if (!values.tsx) {
       process.stdout.write('building (npm run build) … ');
@@ -122,25 +80,8 @@ async function main(): Promise<void> {
     const psql = await measure(() => run('psql', [refUrl, '-q', '-c', `\\copy ref FROM '${file}' WITH (FORMAT csv, HEADER true)`]));
     console.log(`psql \\copy: ${psql.seconds.toFixed(2)} s`);
 
-    sluice = await startSluice(
-      {
-        DATABASE_URL: withDatabase(serverUrl, sluiceDb),
-        PG_DB_PREFIX: prefix,
-        SLUICE_DATA_DIR: path.join(dir, 'data'),
-        SLUICE_ADMIN_PASSWORD: PASSWORD,
-        SLUICE_SECRET_KEY: 'bench secret key of at least thirty-two characters',
-        SLUICE_MAX_UPLOAD_MB: String(64 * 1024),
-        SLUICE_LOG_LEVEL: 'warn',
-        PORT: '0',
-      },
-      dir,
-    );
-    const base = sluice.url;
-    const { token } = await api<{ token: string }>(`${base}/api/auth/login`, undefined, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@sluice.local', password: PASSWORD }),
-    });
+    sluice = await startBenchServer({ bin: BIN, serverUrl, database: sluiceDb, prefix, dir });
+    const { url: base, token } = sluice;
     const baseline = await peakRss(sluice.child.pid!);
 
     let uploadSeconds = 0;
