@@ -100,6 +100,32 @@ describe.runIf(TEST_DATABASE_URL)('the engine across processes on a PostgreSQL s
     await second.stop();
   }, 90_000);
 
+  it('serves a worker\'s own metrics on SLUICE_WORKER_METRICS_PORT: the attempts it ran, behind the token, and nothing else', async () => {
+    const token = 'worker-metrics-token-of-at-least-32-chars';
+    const worker = await startSluiceWorker({ cwd: tmp('worker-metrics'), env: { ...childEnv(), SLUICE_WORKER_METRICS_PORT: '0', SLUICE_METRICS_TOKEN: token } });
+    children.push(worker);
+    const url = await until('the worker to say where its metrics are', async () => /Its metrics are at (http:\/\/\S+)/.exec(worker.output())?.[1], 10_000);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/connections',
+      headers: bearer(t.adminToken),
+      payload: { id: 'worker-metrics', name: 'Users', apiConfig: { baseUrl: `${api.url}/users` }, destination: { table: 'worker_metrics' } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await t.app.inject({ method: 'POST', url: '/api/execute-run', headers: bearer(t.adminToken), payload: { connectionId: 'worker-metrics' } });
+    const { runId } = res.json<{ runId: string }>();
+    await until('the run to succeed', async () => (await t.services.engine.runs.findById(runId))?.state === 'success', 40_000);
+
+    expect((await fetch(url)).status).toBe(401);
+    const scraped = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    expect(text).toMatch(/^sluice_task_attempts_total\{pipeline="etl_workflow",task="extract",outcome="success"\} 1$/m);
+    expect(text).toMatch(/^sluice_worker_slots 4$/m);
+    expect((await fetch(new URL('/api/health', url))).status).toBe(404);
+    expect(await worker.stop()).toBe(0);
+  }, 90_000);
+
   it('fires each due schedule exactly once while two scheduler processes race for it', async () => {
     const count = 20;
     for (let i = 0; i < count; i++) {

@@ -1,1 +1,2 @@
 export { buildServer, type ServerOptions } from './server.js';
+export { listenMetrics, type MetricsServer } from './metrics-server.js';

@@ -55,6 +55,8 @@ describe('parseConfig', () => {
     expect(parseConfig({ SLUICE_METRICS_TOKEN: token }, '/srv').metrics).toMatchObject({ enabled: true, token });
     expect(parseConfig({ SLUICE_METRICS_TOKEN: token, SLUICE_METRICS: 'false' }, '/srv').metrics.enabled).toBe(false);
     expect(parseConfig({ SLUICE_METRICS: 'true', SLUICE_METRICS_ORG_LABELS: 'yes' }, '/srv').metrics).toMatchObject({ enabled: true, token: undefined, orgLabels: true });
+    expect(parseConfig({ SLUICE_WORKER_METRICS_PORT: '9464' }, '/srv').metrics).toMatchObject({ enabled: true, workerPort: 9464 });
+    expect(parseConfig({}, '/srv').metrics).toMatchObject({ enabled: false, workerPort: undefined });
     const error = parseError({ SLUICE_METRICS_TOKEN: 'short-secret' });
     expect(error.problems).toEqual([expect.objectContaining({ variable: 'SLUICE_METRICS_TOKEN', value: '(hidden)' })]);
   });

@@ -134,6 +134,7 @@ const envSchema = z.object({
     .optional(),
   SLUICE_METRICS_ORG_LABELS: boolFrom.optional(),
   SLUICE_METRICS_DAG_LABELS: boolFrom.optional(),
+  SLUICE_WORKER_METRICS_PORT: intFrom(0, 65_535).optional(),
 
   SMTP_URL: urlFrom(['smtp:', 'smtps:']).optional(),
   SMTP_FROM: z.string().trim().min(3).optional(),
@@ -234,7 +235,7 @@ export interface Config {
   };
   /** `GET /metrics` (Prometheus text format). */
   metrics: {
-    /** Served at all; off unless SLUICE_METRICS=true or a token is set. */
+    /** Served at all; off unless SLUICE_METRICS=true, a token or a worker port is set. */
     enabled: boolean;
     /** When set, scrapes must send `Authorization: Bearer <token>`. */
     token: string | undefined;
@@ -242,6 +243,8 @@ export interface Config {
     orgLabels: boolean;
     /** Label series with the DAG id besides the pipeline (one series per connection: opt-in). */
     dagLabels: boolean;
+    /** Where `sluice worker` serves its own `GET /metrics` (on HOST); not served when unset. */
+    workerPort: number | undefined;
   };
   notifications: {
     /** `smtp://user:pass@host:port`; e-mail notifications are off without it. */
@@ -386,10 +389,11 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       maxBytes: (e.SLUICE_MAX_UPLOAD_MB ?? DEFAULTS.maxUploadMb) * 1024 * 1024,
     },
     metrics: {
-      enabled: e.SLUICE_METRICS ?? e.SLUICE_METRICS_TOKEN !== undefined,
+      enabled: e.SLUICE_METRICS ?? (e.SLUICE_METRICS_TOKEN !== undefined || e.SLUICE_WORKER_METRICS_PORT !== undefined),
       token: e.SLUICE_METRICS_TOKEN,
       orgLabels: e.SLUICE_METRICS_ORG_LABELS ?? false,
       dagLabels: e.SLUICE_METRICS_DAG_LABELS ?? false,
+      workerPort: e.SLUICE_WORKER_METRICS_PORT,
     },
     notifications: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM ?? DEFAULTS.smtpFrom },
   };

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { listenMetrics } from '../../api/index.js';
 import closeWithGrace from 'close-with-grace';
 import type { Config } from '../../config/index.js';
 import { AppError, UserError } from '../../errors/index.js';
@@ -9,6 +10,8 @@ import type { Output } from '../output.js';
 
 export interface RunningWorker {
   id: string;
+  /** Where its `GET /metrics` answers (SLUICE_WORKER_METRICS_PORT), if it serves them. */
+  metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -32,13 +35,26 @@ export async function startWorker(config: Config, logger: Logger, out: Output): 
     throw error;
   }
   const { services } = started;
+  const port = config.metrics.workerPort;
+  let metrics;
+  try {
+    metrics = port === undefined ? undefined : await listenMetrics(services, { host: config.http.host, port });
+  } catch (error) {
+    await services.close();
+    throw new UserError('invalid_config', `SLUICE_WORKER_METRICS_PORT: cannot serve metrics on ${config.http.host}:${port} (${(error as Error).message})`, { cause: error });
+  }
   services.engine.start();
   services.retention.start();
   out.info(`Sluice worker ${services.engine.pool.id} running up to ${concurrency} task(s) at once on the ${config.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL server'}`);
+  if (metrics) out.info(`Its metrics are at ${metrics.url}/metrics`);
   let stopping: Promise<void> | undefined;
   return {
     id: services.engine.pool.id,
-    stop: () => (stopping ??= services.close()),
+    metricsUrl: metrics ? `${metrics.url}/metrics` : undefined,
+    stop: () => (stopping ??= (async () => {
+      await metrics?.close();
+      await services.close();
+    })()),
   };
 }
 
