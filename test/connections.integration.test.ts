@@ -497,6 +497,51 @@ describeEachDatabase('Connections API', (fx) => {
     });
   });
 
+  it("shows what the next scheduled run will send before it runs: the fire time, last_run_at and the cursor rendered, secrets masked, nothing sent", async () => {
+    const created = await post('/api/connections', {
+      id: 'next-run',
+      name: 'Next run',
+      apiConfig: {
+        baseUrl: `${api.url}/users`,
+        auth: { type: 'bearer', token: 'next-run-token-1' },
+        headers: { 'X-Api-Key': 'next-run-key-2', 'X-Day': "{{ now | date: '%Y-%m-%d' }}" },
+        pagination: { type: 'page', pageParam: 'page', sizeParam: 'per_page', pageSize: 50 },
+      },
+      parameters: [
+        { name: 'updated_since', in: 'query', value: '{{ cursor }}' },
+        { name: 'after', in: 'query', value: "{{ last_run_at | date: '%Y-%m-%d' }}" },
+      ],
+      incremental: { cursorField: 'updated_at' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const connections = t.services.connections;
+    await connections.saveCursorCandidate('acme', 'next-run', '2026-03-04T05:06:07.000Z', 'run-n');
+    await connections.commitCursor('acme', 'next-run', 'run-n', new Date('2026-03-01T10:00:00Z'));
+    const schedule = await t.app.inject({
+      method: 'POST',
+      url: '/api/scheduler',
+      headers: bearer(acme.token),
+      payload: { connectionId: 'next-run', scheduleType: 'custom', cronExpression: '30 6 * * *', timezone: 'UTC' },
+    });
+    expect(schedule.statusCode, schedule.body).toBeLessThan(300);
+    const sent = api.requestsTo('/users').length;
+
+    const res = await t.app.inject({ url: '/api/connections/next-run/next-run', headers: bearer(acme.token) });
+    expect(res.statusCode, res.body).toBe(200);
+    const next = res.json<{ scheduledAt: string; context: Record<string, unknown>; request: { method: string; url: string; headers: Record<string, string>; body: unknown } }>();
+    expect(next.scheduledAt).toMatch(/T06:30:00\.000Z$/);
+    expect(next.context).toEqual({ now: next.scheduledAt, lastRunAt: '2026-03-01T10:00:00.000Z', cursor: '2026-03-04T05:06:07.000Z' });
+    const url = new URL(next.request.url);
+    expect(Object.fromEntries(url.searchParams)).toEqual({ updated_since: '2026-03-04T05:06:07.000Z', after: '2026-03-01', page: '1', per_page: '50' });
+    expect(next.request).toMatchObject({ method: 'GET', body: null, headers: { authorization: 'Bearer ********', 'x-api-key': '********', 'x-day': next.scheduledAt.slice(0, 10) } });
+    expect(res.body).not.toMatch(/next-run-(token-1|key-2)/);
+    expect(api.requestsTo('/users')).toHaveLength(sent);
+
+    // Another organisation learns nothing of it.
+    const theirs = await t.app.inject({ url: '/api/connections/next-run/next-run', headers: bearer(globex.token) });
+    expect(theirs.statusCode).toBe(404);
+  });
+
   it('sends a templated JSON body for POST-style APIs', async () => {
     const { status, body } = await preview({ baseUrl: `${api.url}/search`, method: 'POST', body: { filter: { city: 'Oslo' } }, recordsPath: '$.hits' });
     expect(status).toBe(200);

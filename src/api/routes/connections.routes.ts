@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, PreviewInput, previewConnection } from '../../connections/index.js';
+import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, planNextRun, PreviewInput, previewConnection } from '../../connections/index.js';
 import { RunState, type RunView } from '../../engine/index.js';
 import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
 import type { Services } from '../../services.js';
@@ -35,6 +35,13 @@ const ConnectionWithRun = Connection.extend({ latestRun: LatestRun });
 
 const latestRunOf = (run: RunView | undefined): z.infer<typeof LatestRun> =>
   run ? { runId: run.runId, state: run.state, trigger: run.trigger, queuedAt: run.queuedAt, startedAt: run.startedAt, endedAt: run.endedAt, error: run.error } : null;
+
+const NextRunAnswer = z.object({
+  scheduledAt: z.string().nullable().describe('When the schedule fires next; null without a schedule or while it is paused'),
+  context: z.object({ now: z.string(), lastRunAt: z.string().nullable(), cursor: z.union([z.string(), z.number()]).nullable() }),
+  request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.unknown() }),
+  pagination: z.string(),
+});
 
 const sourceErrors = { ...authErrors, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
 
@@ -137,6 +144,28 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       request.audit.target = `connection:${request.params.id}`;
       await connections.delete(request.principal!.orgId, request.params.id);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/connections/:id/next-run',
+    {
+      config: { auth: 'viewer' },
+      schema: {
+        tags: ['connections'],
+        summary: "What the connection's next run will send, before it runs: its first request rendered with the fire time, last_run_at and the cursor (secrets masked); nothing is sent",
+        params: IdParams,
+        response: { 200: NextRunAnswer, ...authErrors, 404: ErrorResponse, 422: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const { orgId } = request.principal!;
+      const [{ config, state }, schedule] = await Promise.all([
+        connections.getForExtraction(orgId, request.params.id),
+        services.engine.schedules.findByConnection(orgId, request.params.id),
+      ]);
+      const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
+      return planNextRun(config, state, scheduledAt, services.sources.client);
     },
   );
 

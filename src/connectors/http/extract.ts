@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { TransientError, UserError } from '../../errors/index.js';
 import { compilePath, compilePathAll } from '../../mapping/index.js';
-import { SecretMasker } from '../../secrets/index.js';
+import { MASK, SecretMasker } from '../../secrets/index.js';
 import { createAuthenticator, type Authenticator } from './auth/index.js';
 import { looksSecret, type ApiConfig, type Parameter, type TemplateContext } from './config.schema.js';
 import { createPaginator, type PageResult, type StopReason } from './paginators/index.js';
@@ -22,6 +22,14 @@ export interface HttpSourceConfig {
   apiConfig: ApiConfig;
   parameters: Parameter[];
   incremental?: { cursorField: string } | undefined;
+}
+
+/** A request not sent yet, as `firstRequest` shows it: secrets masked. */
+export interface PlannedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
 }
 
 /** One request as the preview and run logs show it; secrets in the URL are masked. */
@@ -113,6 +121,33 @@ export class HttpExtraction {
     this.#records = config.apiConfig.recordsPath ? compilePathAll(config.apiConfig.recordsPath) : undefined;
     const field = config.incremental?.cursorField;
     this.#cursorOf = field ? (field.startsWith('$') ? compilePath(field) : (r) => (r as Record<string, unknown> | null)?.[field]) : undefined;
+  }
+
+  /**
+   * The first request as it would leave, without sending it: templates
+   * rendered with this extraction's context, then every secret masked. The
+   * credentials the authenticator adds when the request leaves are shown
+   * where they go, masked (an OAuth token is fetched only then).
+   */
+  firstRequest(): PlannedRequest {
+    const api = this.#config.apiConfig;
+    const paginator = createPaginator(api.pagination);
+    const base = this.baseUrl();
+    const url = paginator.kind === 'sequential' ? paginator.first(base) : paginator.request(base, 0);
+    const headers = this.headers();
+    const auth = api.auth;
+    if (auth.type === 'bearer' || auth.type === 'oauth2ClientCredentials') headers.authorization = `Bearer ${MASK}`;
+    else if (auth.type === 'basic') headers.authorization = `Basic ${MASK}`;
+    else if (auth.type === 'apiKey' && auth.in === 'header') headers[auth.name.toLowerCase()] = MASK;
+    else if (auth.type === 'apiKey') url.searchParams.set(auth.name, MASK);
+    for (const name of Object.keys(headers)) if (looksSecret(name) && name !== 'authorization') headers[name] = MASK;
+    const body = this.body();
+    return this.secrets.maskDeep({
+      method: api.method,
+      url: maskUrl(url, this.#auth.secretQueryParams).replaceAll(encodeURIComponent(MASK), MASK),
+      headers,
+      body: body === undefined ? null : (JSON.parse(body) as unknown),
+    });
   }
 
   /** Raw records, one array per page. Errors are thrown with the source's secrets masked. */
