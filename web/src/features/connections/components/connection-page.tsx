@@ -6,6 +6,7 @@ import { useConnection } from '../api/get-connection';
 import type { Connection } from '../api/get-connections';
 import { ConnectionBuilder } from './connection-builder';
 import { LatestRunCell } from './connections-list';
+import { NextRunPanel } from './next-run-panel';
 
 const Heading = ({ children }: { children: ReactNode }) => (
   <Title order={2} style={{ overflowWrap: 'anywhere' }}>
@@ -53,6 +54,7 @@ export function ConnectionPage({
               <LatestRunCell run={data.latestRun} />
             </Group>
             <ConnectionBuilder connection={data} onDeleted={onDeleted} onRunStarted={onRunStarted} />
+            <NextRunPanel connectionId={data.id} />
             {children}
           </>
         )}
