@@ -542,6 +542,48 @@ describeEachDatabase('Connections API', (fx) => {
     expect(theirs.statusCode).toBe(404);
   });
 
+  it('does the next run without writing anything: reads and maps its records, and tells inserts from updates by the primary key', async () => {
+    const created = await post('/api/connections', {
+      id: 'dry-users',
+      name: 'Dry users',
+      apiConfig: { baseUrl: `${api.url}/users` },
+      fieldMappings: [
+        { source: '$.id', target: 'id', type: 'integer', required: true },
+        { source: '$.email', target: 'email', type: 'string' },
+      ],
+      destination: { table: 'dry_users', writeMode: 'upsert', primaryKey: ['id'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const dryRun = () => post('/api/connections/dry-users/next-run/dry-run', {});
+
+    // No table yet: every row is new.
+    const first = await dryRun();
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ read: 23, complete: true, rows: 23, wouldInsert: 23, wouldUpdate: 0, writeMode: 'upsert', rejected: { count: 0 } });
+
+    // Ten of the 23 users already loaded: ten updates, thirteen inserts; the table and the connection stay as they were.
+    const columns = [
+      { name: 'id', type: 'integer' as const, nullable: false },
+      { name: 'email', type: 'string' as const, nullable: true },
+    ];
+    const rows = Array.from({ length: 10 }, (_, i) => ({ id: i + 1, email: `old${i + 1}@example.com` }));
+    await t.services.warehouse.load('acme', 'dry_users', (async function* () { yield { rows, rejected: [] }; })(), { writeMode: 'upsert', primaryKey: ['id'], columns, runId: 'seed', sourceId: 'seed' });
+    const before = await t.services.connections.getForExtraction('acme', 'dry-users');
+    const second = await dryRun();
+    expect(second.statusCode, second.body).toBe(200);
+    const answer = second.json<{ wouldInsert: number; wouldUpdate: number; sample: Record<string, unknown>[]; requests: unknown[] }>();
+    expect(answer).toMatchObject({ wouldInsert: 13, wouldUpdate: 10 });
+    expect(answer.sample[0]).toEqual({ id: 1, email: 'user1@example.com' });
+    expect(answer.requests).toHaveLength(1);
+    const table = await t.app.inject({ url: '/api/tables/dry_users/rows?limit=50', headers: bearer(acme.token) });
+    expect(table.json<{ total: number; rows: { email: string }[] }>()).toMatchObject({ total: 10 });
+    expect(table.json<{ rows: { email: string }[] }>().rows.every((r) => r.email.startsWith('old'))).toBe(true);
+    expect((await t.services.connections.getForExtraction('acme', 'dry-users')).state).toEqual(before.state);
+
+    // Another organisation learns nothing of it.
+    expect((await post('/api/connections/dry-users/next-run/dry-run', {}, globex.token)).statusCode).toBe(404);
+  });
+
   it('sends a templated JSON body for POST-style APIs', async () => {
     const { status, body } = await preview({ baseUrl: `${api.url}/search`, method: 'POST', body: { filter: { city: 'Oslo' } }, recordsPath: '$.hits' });
     expect(status).toBe(200);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Connection, ConnectionInput, ConnectionPatch, maskConnectionBody, planNextRun, PreviewInput, previewConnection } from '../../connections/index.js';
+import { Connection, ConnectionInput, ConnectionPatch, dryRunNextRun, maskConnectionBody, planNextRun, PreviewInput, previewConnection } from '../../connections/index.js';
 import { RunState, type RunView } from '../../engine/index.js';
 import { ColumnType, RejectedRecord } from '../../mapping/mapping.schema.js';
 import type { Services } from '../../services.js';
@@ -41,6 +41,19 @@ const NextRunAnswer = z.object({
   context: z.object({ now: z.string(), lastRunAt: z.string().nullable(), cursor: z.union([z.string(), z.number()]).nullable() }),
   request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.unknown() }),
   pagination: z.string(),
+});
+
+const DryRunAnswer = NextRunAnswer.extend({
+  read: z.number().int(),
+  complete: z.boolean().describe('false when the dry run stopped at its own limit (1,000 records, 20 pages) before the run would'),
+  stopReason: z.string().nullable(),
+  rows: z.number().int(),
+  wouldInsert: z.number().int(),
+  wouldUpdate: z.number().int().describe('upsert: rows whose primary key the table holds (or that repeat one read before)'),
+  writeMode: z.string(),
+  sample: z.array(z.record(z.string(), z.unknown())),
+  rejected: z.object({ count: z.number().int(), first: z.array(RejectedRecord) }),
+  requests: z.array(z.object({ method: z.string(), url: z.string(), status: z.number().nullable(), ms: z.number(), attempt: z.number(), error: z.string().optional() })),
 });
 
 const sourceErrors = { ...authErrors, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse };
@@ -166,6 +179,29 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       ]);
       const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
       return planNextRun(config, state, scheduledAt, services.sources.client);
+    },
+  );
+
+  app.post(
+    '/api/connections/:id/next-run/dry-run',
+    {
+      config: { auth: 'editor', audit: 'connection.dry_run' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Do the next run without writing anything: read its records (up to 1,000), map them, and tell the rows it would insert or update by the primary key',
+        params: IdParams,
+        response: { 200: DryRunAnswer, ...sourceErrors },
+      },
+    },
+    async (request, reply) => {
+      const { orgId } = request.principal!;
+      request.audit.target = `connection:${request.params.id}`;
+      const [{ config, state }, schedule] = await Promise.all([
+        connections.getForExtraction(orgId, request.params.id),
+        services.engine.schedules.findByConnection(orgId, request.params.id),
+      ]);
+      const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
+      return dryRunNextRun(orgId, config, state, scheduledAt, { client: services.sources.client, warehouse: services.warehouse }, abortOnClose(reply.raw));
     },
   );
 

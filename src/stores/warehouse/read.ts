@@ -1,8 +1,8 @@
 import { iso } from '../../db/index.js';
-import { notFound, validationFailed } from '../../errors/index.js';
+import { isAppError, notFound, validationFailed } from '../../errors/index.js';
 import type { ColumnType } from '../../mapping/index.js';
 import { readTable, type PhysicalTable } from './catalog.js';
-import { readNumber, selectExpression } from './column-types.js';
+import { PG_TYPES, readNumber, selectExpression } from './column-types.js';
 import { isDerivedTableName } from './derived.js';
 import { checkOrgId, isTableName, qualify, quoteIdent, rejectedTableName } from './identifiers.js';
 import type { WarehouseContext } from './load.js';
@@ -129,4 +129,31 @@ export async function readRejected(ctx: WarehouseContext, orgId: string, table: 
       total: Number(count[0]!.n),
     };
   });
+}
+
+/**
+ * How many of `keys` (values of `keyColumns`, in that order) the table holds:
+ * what a dry run needs to tell inserts from updates. A table or key column
+ * that does not exist yet holds none.
+ */
+export async function countExistingKeys(ctx: WarehouseContext, orgId: string, table: string, keyColumns: readonly string[], keys: readonly (readonly unknown[])[]): Promise<number> {
+  if (keys.length === 0 || keyColumns.length === 0) return 0;
+  let opened;
+  try {
+    opened = await openTable(ctx, orgId, table);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'not_found') return 0;
+    throw error;
+  }
+  const { location, physical } = opened;
+  const types = keyColumns.map((name) => physical.columns.find((c) => c.name === name)?.type);
+  if (types.some((t) => t === undefined)) return 0;
+  const text = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const match = keyColumns.map((name, i) => `t.${quoteIdent(name)} = k.c${i}::${PG_TYPES[types[i]!]}`).join(' AND ');
+  const { rows } = await location.db.query<{ n: string | number }>(
+    `SELECT count(*) AS n FROM (SELECT DISTINCT * FROM unnest(${keyColumns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS k(${keyColumns.map((_, i) => `c${i}`).join(', ')})) k
+      WHERE EXISTS (SELECT 1 FROM ${qualify(location.schema, table)} t WHERE ${match})`,
+    keyColumns.map((_, i) => keys.map((key) => text(key[i]))),
+  );
+  return Number(rows[0]!.n);
 }

@@ -19,7 +19,7 @@ import {
   type StagedTable,
   type StageRequest,
 } from './derived.js';
-import { listTables, readRejected, readRows } from './read.js';
+import { countExistingKeys, listTables, readRejected, readRows } from './read.js';
 import type {
   CopyTarget,
   EncodedBatch,
@@ -60,6 +60,8 @@ export interface Warehouse {
   rows(orgId: string, table: string, options?: RowsOptions): Promise<RowsPage>;
   /** A page of the table's rejected rows: by load, then by row number. */
   rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage>;
+  /** How many of `keys` the table holds (0 when it or a key column does not exist yet); writes nothing. */
+  countExistingKeys(orgId: string, table: string, keyColumns: readonly string[], keys: readonly (readonly unknown[])[]): Promise<number>;
   /** The whole table (or its rejected rows) as text cells, streamed; `not_found` as `rows`. */
   export(orgId: string, table: string, part: ExportPart): Promise<TableExport>;
   /** Tables Sluice computes and replaces whole (`<table>__forecast`, `<table>__plan`): see derived.ts. */
@@ -156,6 +158,10 @@ class PostgresWarehouse implements Warehouse {
 
   async rejected(orgId: string, table: string, options?: PageOptions): Promise<RejectedPage> {
     return readRejected(this.#ctx, orgId, table, options);
+  }
+
+  async countExistingKeys(orgId: string, table: string, keyColumns: readonly string[], keys: readonly (readonly unknown[])[]): Promise<number> {
+    return countExistingKeys(this.#ctx, orgId, table, keyColumns, keys);
   }
 
   async export(orgId: string, table: string, part: ExportPart): Promise<TableExport> {

@@ -3359,6 +3359,185 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/connections/{id}/next-run/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Do the next run without writing anything: read its records (up to 1,000), map them, and tell the rows it would insert or update by the primary key */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description When the schedule fires next; null without a schedule or while it is paused */
+                            scheduledAt: string | null;
+                            context: {
+                                now: string;
+                                lastRunAt: string | null;
+                                cursor: string | number | null;
+                            };
+                            request: {
+                                method: string;
+                                url: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                body: unknown;
+                            };
+                            pagination: string;
+                            read: number;
+                            /** @description false when the dry run stopped at its own limit (1,000 records, 20 pages) before the run would */
+                            complete: boolean;
+                            stopReason: string | null;
+                            rows: number;
+                            wouldInsert: number;
+                            /** @description upsert: rows whose primary key the table holds (or that repeat one read before) */
+                            wouldUpdate: number;
+                            writeMode: string;
+                            sample: {
+                                [key: string]: unknown;
+                            }[];
+                            rejected: {
+                                count: number;
+                                first: {
+                                    record: unknown;
+                                    field: string | null;
+                                    reason: string;
+                                }[];
+                            };
+                            requests: {
+                                method: string;
+                                url: string;
+                                status: number | null;
+                                ms: number;
+                                attempt: number;
+                                error?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_settings" | "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "forbidden" | "forbidden_org" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "json_too_deep" | "multipart_malformed" | "client_closed_request" | "invalid_config" | "too_many_login_attempts" | "rate_limited" | "source_blocked" | "source_unreachable" | "source_timeout" | "source_auth_failed" | "source_http_error" | "source_bad_response" | "source_server_error" | "source_pagination_loop" | "source_rate_limited" | "openapi_invalid" | "curl_invalid" | "file_empty" | "file_malformed" | "file_unsupported" | "health_check_failed" | "run_failed" | "task_timeout" | "worker_lost" | "worker_stopped" | "data_dir_locked" | "port_in_use" | "database_refused" | "database_unavailable" | "database_connection_lost" | "not_implemented" | "forecast_column_invalid" | "forecast_not_enabled" | "forecast_no_data" | "result_incomplete" | "airflow_unreachable" | "airflow_auth_failed" | "airflow_dag_not_found" | "airflow_import_error" | "airflow_error" | "airflow_server_error" | "unavailable" | "internal";
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/connections/{id}/preview": {
         parameters: {
             query?: never;

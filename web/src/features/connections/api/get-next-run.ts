@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../../../lib/api-client';
 import type { paths } from '../../../api/schema';
 
@@ -14,3 +14,10 @@ export const nextRunQuery = (id: string) =>
   });
 
 export const useNextRun = (id: string) => useQuery(nextRunQuery(id));
+
+/** The next run done without writing: records read, rows it would insert or update, a sample. */
+export type DryRun = paths['/api/connections/{id}/next-run/dry-run']['post']['responses'][200]['content']['application/json'];
+
+export const dryRunNextRun = (id: string): Promise<DryRun> => unwrap(api.POST('/api/connections/{id}/next-run/dry-run', { params: { path: { id } } }));
+
+export const useDryRun = () => useMutation({ mutationFn: dryRunNextRun });

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen } from '@testing-library/react';
 import { fakeApi, me, renderWithApp } from '../../../test-utils';
 import { NextRunPanel } from './next-run-panel';
 
@@ -31,5 +31,40 @@ describe('NextRunPanel', () => {
     expect(panel.textContent).toContain('cursor = 2026-12-07T05:59:00Z');
     expect(panel.textContent).toContain('Bearer ********');
     expect(panel.textContent).toContain('page pagination');
+  });
+
+  it('lets an editor do a dry run and says what it would write, and nothing was', async () => {
+    localStorage.setItem('sluice.token', 'slk_test');
+    const next = {
+      scheduledAt: null,
+      context: { now: '2026-12-07T10:00:00.000Z', lastRunAt: null, cursor: null },
+      request: { method: 'GET', url: 'https://api.example.com/users', headers: { accept: 'application/json' }, body: null },
+      pagination: 'none',
+    };
+    const api = fakeApi({
+      'GET /api/auth/me': me('editor'),
+      'GET /api/connections/crm/next-run': next,
+      'POST /api/connections/crm/next-run/dry-run': {
+        ...next,
+        read: 23,
+        complete: true,
+        stopReason: null,
+        rows: 23,
+        wouldInsert: 13,
+        wouldUpdate: 10,
+        writeMode: 'upsert',
+        sample: [{ id: 1, email: 'user1@example.com' }],
+        rejected: { count: 0, first: [] },
+        requests: [],
+      },
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    renderWithApp(<NextRunPanel connectionId="crm" />);
+
+    expect(await screen.findByText(/Not scheduled/)).toBeTruthy();
+    fireEvent.click(await screen.findByRole('button', { name: 'Dry run' }));
+    const result = await screen.findByTestId('dry-run');
+    expect(result.textContent).toContain('It would read 23 records: 13 new rows, 10 updated. Nothing was written.');
+    expect(result.textContent).toContain('user1@example.com');
   });
 });

@@ -1,6 +1,7 @@
-import { Code, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { QueryState } from '../../../components/query-state';
-import { useNextRun } from '../api/get-next-run';
+import { useCanEdit } from '../../../lib/auth';
+import { useDryRun, useNextRun, type DryRun } from '../api/get-next-run';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -11,11 +12,20 @@ const when = (iso: string) => new Date(iso).toLocaleString();
  */
 export function NextRunPanel({ connectionId }: { connectionId: string }) {
   const next = useNextRun(connectionId);
+  const dryRun = useDryRun();
+  const canEdit = useCanEdit();
   const data = next.data;
   return (
     <Paper withBorder p="md" data-testid="next-run">
       <Stack gap="xs">
-        <Title order={4}>Next run</Title>
+        <Group justify="space-between">
+          <Title order={4}>Next run</Title>
+          {canEdit && (
+            <Button size="xs" variant="light" loading={dryRun.isPending} onClick={() => dryRun.mutate(connectionId)}>
+              Dry run
+            </Button>
+          )}
+        </Group>
         <QueryState isPending={next.isPending} error={next.error}>
           {data && (
             <>
@@ -48,7 +58,52 @@ export function NextRunPanel({ connectionId }: { connectionId: string }) {
             </>
           )}
         </QueryState>
+        {dryRun.error && (
+          <Alert color="red" title="The dry run failed">
+            {dryRun.error.message}
+          </Alert>
+        )}
+        {dryRun.data && <DryRunResult result={dryRun.data} />}
       </Stack>
     </Paper>
+  );
+}
+
+/** What the dry run found: counts first, in plain words, then a sample of the rows. */
+function DryRunResult({ result }: { result: DryRun }) {
+  const columns = Object.keys(result.sample[0] ?? {});
+  return (
+    <Stack gap="xs" data-testid="dry-run">
+      <Text size="sm">
+        It would read {result.read} record{result.read === 1 ? '' : 's'}
+        {result.complete ? '' : ' (the dry run stopped at its limit; the run reads on)'}:{' '}
+        {result.writeMode === 'replace'
+          ? `the table would be replaced by ${result.rows} rows`
+          : `${result.wouldInsert} new row${result.wouldInsert === 1 ? '' : 's'}, ${result.wouldUpdate} updated`}
+        {result.rejected.count > 0 ? `, ${result.rejected.count} rejected` : ''}. Nothing was written.
+      </Text>
+      {columns.length > 0 && (
+        <Table.ScrollContainer minWidth={300}>
+          <Table fz="xs" striped>
+            <Table.Thead>
+              <Table.Tr>
+                {columns.map((c) => (
+                  <Table.Th key={c}>{c}</Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {result.sample.map((row, i) => (
+                <Table.Tr key={i}>
+                  {columns.map((c) => (
+                    <Table.Td key={c}>{row[c] === null || row[c] === undefined ? '' : typeof row[c] === 'object' ? JSON.stringify(row[c]) : String(row[c])}</Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
   );
 }
