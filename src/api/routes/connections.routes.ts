@@ -160,6 +160,13 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     },
   );
 
+  /** What the next run will read: the connection with its secrets and state, and when its schedule fires (null when paused or unscheduled). */
+  const nextRunOf = async (orgId: string, id: string) => {
+    const [{ config, state }, schedule] = await Promise.all([connections.getForExtraction(orgId, id), services.engine.schedules.findByConnection(orgId, id)]);
+    const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
+    return { config, state, scheduledAt };
+  };
+
   app.get(
     '/api/connections/:id/next-run',
     {
@@ -173,11 +180,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     },
     async (request) => {
       const { orgId } = request.principal!;
-      const [{ config, state }, schedule] = await Promise.all([
-        connections.getForExtraction(orgId, request.params.id),
-        services.engine.schedules.findByConnection(orgId, request.params.id),
-      ]);
-      const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
+      const { config, state, scheduledAt } = await nextRunOf(orgId, request.params.id);
       return planNextRun(config, state, scheduledAt, services.sources.client);
     },
   );
@@ -196,11 +199,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
     async (request, reply) => {
       const { orgId } = request.principal!;
       request.audit.target = `connection:${request.params.id}`;
-      const [{ config, state }, schedule] = await Promise.all([
-        connections.getForExtraction(orgId, request.params.id),
-        services.engine.schedules.findByConnection(orgId, request.params.id),
-      ]);
-      const scheduledAt = schedule && !schedule.paused && schedule.nextFireAt ? new Date(schedule.nextFireAt) : null;
+      const { config, state, scheduledAt } = await nextRunOf(orgId, request.params.id);
       return dryRunNextRun(orgId, config, state, scheduledAt, { client: services.sources.client, warehouse: services.warehouse }, abortOnClose(reply.raw));
     },
   );

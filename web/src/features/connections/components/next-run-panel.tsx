@@ -2,6 +2,7 @@ import { Alert, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@m
 import { QueryState } from '../../../components/query-state';
 import { useCanEdit } from '../../../lib/auth';
 import { useDryRun, useNextRun, type DryRun } from '../api/get-next-run';
+import { cell } from './preview-result';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -96,7 +97,7 @@ function DryRunResult({ result }: { result: DryRun }) {
               {result.sample.map((row, i) => (
                 <Table.Tr key={i}>
                   {columns.map((c) => (
-                    <Table.Td key={c}>{row[c] === null || row[c] === undefined ? '' : typeof row[c] === 'object' ? JSON.stringify(row[c]) : String(row[c])}</Table.Td>
+                    <Table.Td key={c}>{cell(row[c])}</Table.Td>
                   ))}
                 </Table.Tr>
               ))}

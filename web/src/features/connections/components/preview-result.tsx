@@ -2,7 +2,8 @@ import { Badge, Code, Group, ScrollArea, Stack, Table, Tabs, Text } from '@manti
 import type { Preview } from '../api/preview-connection';
 import { stopReasonInWords, type PaginationHints } from './plain-words';
 
-const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** A record's value as a table cell shows it: empty for null, JSON for objects. */
+export const cell = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /** What a Test read: the mapped records as a table, the inferred schema, the request log and the rejected records. */
 export function PreviewResult({ preview, pagination = { type: 'none' } }: { preview: Preview; pagination?: PaginationHints }) {
